@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-2.0
+# The rseq lab: a Rust implementation of Linux's rseq (ABI v1/v2) as a
+# patch series on Linux 7.3, built and tested under QEMU against the C
+# implementation of the same tree. See README.md.
+#
+#   make run    [IMPL=c|rust] [FULL=1] [TESTS="basic_test ..."] [KDIR=/path/to/linux]
+#   make test   everything CI checks: make check, then make run for every
+#               build (IMPL=c and, once the series has it, IMPL=rust),
+#               results side by side
+#   make series the patch series (git format-patch --cover-letter) in out/series
+
+SHELL := /bin/bash
+LAB := scripts/lab
+
+# Settings passed to the scripts through the environment.
+IMPL ?= c
+export IMPL KDIR WORK LAB_CACHE FULL TESTS BASE_VERSION GUEST_TIMEOUT GUEST_APPEND SMP JOBS CONFIG_EXTRA
+
+.PHONY: help run test check provision fetch tree apply config build guest series clean distclean
+
+help:
+	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
+	@echo "Stages: provision fetch tree apply config build guest; 'make clean' drops out/."
+
+run:
+	@$(LAB)/run.sh
+
+test:
+	@$(LAB)/test.sh
+
+check:
+	@$(LAB)/check.sh
+
+provision:
+	@$(LAB)/provision.sh
+
+fetch:
+	@$(LAB)/fetch-base.sh >/dev/null
+
+tree:
+	@$(LAB)/prepare-tree.sh
+
+apply: tree
+	@$(LAB)/apply-series.sh
+
+config: apply
+	@$(LAB)/configure.sh
+
+build: config
+	@$(LAB)/build.sh
+
+guest: build
+	@$(LAB)/mkinitramfs.sh
+
+series: apply
+	@$(LAB)/series.sh
+
+clean:
+	rm -rf out
+
+# Also drop the download cache (the base kernel package).
+distclean: clean
+	rm -rf "$${LAB_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/rseq-lab}"

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the kernel in $BUILD, install its UAPI headers and build the rseq
+# kselftests against them with the kernel's own kselftest machinery.
+# Output: $BUILD/arch/x86/boot/bzImage and $BUILD/kselftest_install.
+set -eu
+# shellcheck source=scripts/lab/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+JOBS=${JOBS:-$(nproc)}
+log_file="$BUILD/build.log"
+
+# run_logged WHAT CMD...: run a long command with its output in the build
+# log, printing a progress line every 30 seconds.
+run_logged() {
+	local what="$1" start pid rc=0 next
+	shift
+	start=$(date +%s)
+	next=$((start + 30))
+	"$@" >>"$log_file" 2>&1 &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		if [ "$(date +%s)" -ge "$next" ]; then
+			next=$((next + 30))
+			log "  $what: $(grep -c -E '^  (CC|AS|LD|RUSTC|AR|BINDGEN|GEN|HOSTCC)' "$log_file") steps, now: $(grep -E '^  [A-Z]' "$log_file" | tail -n1 | sed 's/^ *//')"
+		fi
+	done
+	wait "$pid" || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		grep -E -B2 -A8 'error(\[E[0-9]+\])?:|Error [0-9]' "$log_file" | tail -n 40 >&2 || tail -n 40 "$log_file" >&2
+		die "$what failed (exit $rc)" "full log: $log_file"
+	fi
+	log "  $what done in $(($(date +%s) - start)) s"
+}
+
+[ -f "$BUILD/.config" ] || die "$BUILD is not configured" "run 'make config IMPL=$IMPL'"
+: >"$log_file"
+
+step "build: kernel (IMPL=$IMPL, $JOBS jobs; about 6 minutes from scratch)"
+exec 9>"$BUILD_LOCK"
+if ! flock -n 9; then
+	log "waiting for another kernel build on this machine ($BUILD_LOCK)"
+	flock 9
+fi
+run_logged "kernel" kmake -j"$JOBS" bzImage
+run_logged "headers" kmake headers
+
+step "build: rseq kselftests"
+rm -rf "$BUILD/kselftest_install"
+run_logged "selftests" make -C "$TREE/tools/testing/selftests" O="$BUILD" \
+	TARGETS=rseq KHDR_INCLUDES="-isystem $BUILD/usr/include" \
+	INSTALL_PATH="$BUILD/kselftest_install" install
+flock -u 9
+log "kernel: $BUILD/arch/x86/boot/bzImage ($(stat -c %s "$BUILD/arch/x86/boot/bzImage") bytes)"
+log "selftests: $(grep -c . "$BUILD/kselftest_install/kselftest-list.txt") listed in $BUILD/kselftest_install"

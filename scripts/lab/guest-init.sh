@@ -1,0 +1,29 @@
+#!/bin/busybox sh
+# shellcheck shell=dash
+# SPDX-License-Identifier: GPL-2.0
+# /init of the lab guest: mount the usual file systems, run the rseq
+# kselftests with the kselftest runner, dump the kernel log between
+# markers for the host to check, and power off.
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t sysfs sysfs /sys
+/bin/busybox mount -t devtmpfs devtmpfs /dev 2>/dev/null
+/bin/busybox mount -t tmpfs tmpfs /tmp
+/bin/busybox mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+export PATH=/bin:/usr/bin:/sbin:/usr/sbin
+export HOME=/root
+# shellcheck disable=SC1091 # written by mkinitramfs.sh
+. /lab.conf
+export KSELFTEST_RUN_PARAM_TEST_SH_ARGS
+
+cs=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)
+echo "RSEQ-LAB: guest up: kernel $(uname -r), nproc $(nproc), clocksource ${cs:-unknown}, cmdline: $(cat /proc/cmdline)"
+cd /kselftest || poweroff -f
+echo "RSEQ-LAB: BEGIN TESTS"
+# shellcheck disable=SC2086 # LAB_RUNNER_ARGS is a list of runner options
+./run_kselftest.sh $LAB_RUNNER_ARGS
+echo "RSEQ-LAB: END TESTS rc=$?"
+echo "RSEQ-LAB: BEGIN DMESG"
+dmesg
+echo "RSEQ-LAB: END DMESG"
+sync
+poweroff -f

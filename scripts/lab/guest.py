@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Boot the lab guest under QEMU (TCG), follow its console, enforce a
+timeout, and judge the run: kselftest TAP results, KUnit KTAP results
+from the kernel log, and any WARN/BUG/Oops/panic in the kernel log.
+
+Writes the whole console to --log and the verdict to --json; prints one
+line per test as it finishes and a summary ending in "N passed, N failed".
+Exit status 0 only if every test passed (skips are reported, never
+counted as passes) and the kernel log is clean.
+"""
+
+import argparse
+import json
+import os
+import re
+import select
+import subprocess
+import sys
+import time
+
+KSFT_RE = re.compile(r"^(not ok|ok) (\d+) selftests: (\S+): (\S+)(?:\s+#\s*(SKIP|TIMEOUT|XFAIL)\b\s*(.*))?")
+PLAN_RE = re.compile(r"^1\.\.(\d+)$")
+KUNIT_SUITE_RE = re.compile(r"^(?:\[\s*[\d.]+\]\s*)?(not ok|ok) (\d+) (\S+)(?:\s+#\s*(SKIP)\b\s*(.*))?$")
+KUNIT_START_RE = re.compile(r"^(?:\[\s*[\d.]+\]\s*)?\s*# Subtest: (\S+)")
+BAD_KERNEL_RE = re.compile(
+    r"(WARNING:|BUG:|Oops|Kernel panic|general protection fault|Call Trace:|"
+    r"UBSAN:|KASAN:|rcu_sched self-detected stall|soft lockup|hung_task|"
+    r"RUST:.*panicked|rust_panic)")
+
+
+def log(t0, msg):
+    s = int(time.time() - t0)
+    print(f"[{s // 60:02d}:{s % 60:02d}] {msg}", flush=True)
+
+
+def qemu_command(args):
+    cmd = [
+        "qemu-system-x86_64", "-accel", "tcg", "-cpu", "max",
+        "-m", args.memory,
+        # Without ACPI the MP table lists one CPU per socket.
+        "-smp", f"{args.smp},sockets={args.smp}",
+        "-kernel", args.kernel, "-initrd", args.initrd,
+        "-append", f"console=ttyS0 panic=-1 oops=panic {args.append}".strip(),
+        "-display", "none", "-monitor", "none", "-serial", "stdio",
+        "-no-reboot",
+    ]
+    if args.icount:
+        cmd += ["-icount", "shift=0,sleep=off"]
+    return cmd
+
+
+def run_guest(args, t0):
+    """Boot and stream the console. Returns (lines, timed_out, rc)."""
+    cmd = qemu_command(args)
+    log(t0, f"boot: {' '.join(cmd)}")
+    lines = []
+    timed_out = False
+    deadline = time.time() + args.timeout
+    next_beat = time.time() + 60
+    current = None
+    with open(args.log, "w") as logf:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT)
+        buf = b""
+        while True:
+            now = time.time()
+            if now > deadline:
+                timed_out = True
+                proc.kill()
+                break
+            ready, _, _ = select.select([proc.stdout], [], [], 1.0)
+            if not ready:
+                if proc.poll() is not None:
+                    break
+            else:
+                chunk = os.read(proc.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                buf += chunk
+                *complete, buf = buf.split(b"\n")
+                for raw in complete:
+                    line = raw.decode("utf-8", "replace").rstrip("\r")
+                    logf.write(line + "\n")
+                    lines.append(line)
+                    m = KSFT_RE.match(line)
+                    if m:
+                        status = "SKIP" if m.group(5) == "SKIP" else (
+                            "FAIL" if m.group(1) == "not ok" or m.group(5) == "TIMEOUT" else "PASS")
+                        log(t0, f"  {status:4} {m.group(4)}" + (f" ({m.group(6)})" if m.group(6) else ""))
+                        current = None
+                    elif line.startswith("# selftests: "):
+                        current = line.split(": ", 2)[-1]
+                    elif line.startswith("RSEQ-LAB: guest up"):
+                        log(t0, line[len("RSEQ-LAB: "):])
+                    elif BAD_KERNEL_RE.search(line):
+                        log(t0, f"  kernel: {line.strip()}")
+                logf.flush()
+            if time.time() > next_beat:
+                next_beat += 60
+                log(t0, f"  ... running {current or 'guest'}")
+        if timed_out:
+            proc.wait()
+        rc = proc.wait()
+        if buf:
+            lines.append(buf.decode("utf-8", "replace"))
+            logf.write(lines[-1] + "\n")
+    return lines, timed_out, rc
+
+
+def parse(lines):
+    """Extract the verdict from the console lines."""
+    tests = []
+    plan = None
+    in_tests = False
+    end_seen = False
+    dmesg = []
+    in_dmesg = False
+    for line in lines:
+        if line.startswith("RSEQ-LAB: BEGIN TESTS"):
+            in_tests = True
+            continue
+        if line.startswith("RSEQ-LAB: END TESTS"):
+            in_tests = False
+            end_seen = True
+            continue
+        if line.startswith("RSEQ-LAB: BEGIN DMESG"):
+            in_dmesg = True
+            continue
+        if line.startswith("RSEQ-LAB: END DMESG"):
+            in_dmesg = False
+            continue
+        if in_dmesg:
+            dmesg.append(line)
+            continue
+        if not in_tests:
+            continue
+        m = PLAN_RE.match(line)
+        if m and plan is None:
+            plan = int(m.group(1))
+        m = KSFT_RE.match(line)
+        if m:
+            directive = m.group(5)
+            if directive == "SKIP":
+                status = "SKIP"
+            elif m.group(1) == "not ok" or directive == "TIMEOUT":
+                status = "FAIL"
+            else:
+                status = "PASS"
+            tests.append({"name": m.group(4), "status": status,
+                          "reason": (m.group(6) or directive or "").strip()})
+    # KUnit results are in the kernel log: top-level suite result lines.
+    kunit = []
+    depth_suite = None
+    for line in dmesg:
+        m = KUNIT_START_RE.match(line)
+        if m:
+            depth_suite = m.group(1)
+            continue
+        m = KUNIT_SUITE_RE.match(line)
+        if m and depth_suite and m.group(3) == depth_suite:
+            status = "SKIP" if m.group(4) else ("FAIL" if m.group(1) == "not ok" else "PASS")
+            kunit.append({"name": "kunit:" + depth_suite, "status": status,
+                          "reason": (m.group(5) or "").strip()})
+            depth_suite = None
+    bad = [l for l in (dmesg or lines) if BAD_KERNEL_RE.search(l)]
+    return tests, kunit, plan, end_seen, bool(dmesg), bad
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--kernel", required=True)
+    ap.add_argument("--initrd", required=True)
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--json", required=True)
+    ap.add_argument("--label", default="guest")
+    ap.add_argument("--timeout", type=int, default=2400)
+    ap.add_argument("--smp", type=int, default=2)
+    ap.add_argument("--memory", default="1G")
+    ap.add_argument("--append", default="")
+    ap.add_argument("--icount", action="store_true")
+    args = ap.parse_args()
+    t0 = float(os.environ.get("LAB_T0", time.time()))
+
+    start = time.time()
+    lines, timed_out, rc = run_guest(args, t0)
+    elapsed = int(time.time() - start)
+    tests, kunit, plan, end_seen, have_dmesg, bad = parse(lines)
+    problems = []
+    if timed_out:
+        problems.append(f"guest did not finish within {args.timeout} s (hang?); raise GUEST_TIMEOUT if it is just slow")
+    elif not end_seen:
+        problems.append(f"guest stopped before the tests finished (qemu exit {rc}): panic or crash")
+    if plan is None and end_seen:
+        problems.append("no TAP plan from the kselftest runner")
+    elif plan is not None and plan != len(tests):
+        problems.append(f"TAP plan says {plan} tests, {len(tests)} reported")
+    if not have_dmesg and not timed_out and end_seen:
+        problems.append("no kernel log from the guest")
+    if bad:
+        problems.append(f"kernel log shows {len(bad)} WARN/BUG/Oops/panic line(s)")
+
+    results = tests + kunit
+    npass = sum(1 for t in results if t["status"] == "PASS")
+    nfail = sum(1 for t in results if t["status"] == "FAIL")
+    nskip = sum(1 for t in results if t["status"] == "SKIP")
+    ok = not problems and nfail == 0 and npass > 0
+    with open(args.json, "w") as f:
+        json.dump({"label": args.label, "tests": results, "problems": problems,
+                   "kernel_log_bad": bad[:50], "seconds": elapsed, "ok": ok}, f, indent=1)
+
+    print(f"\n==== {args.label}: rseq selftests ({elapsed} s in the guest) ====")
+    for t in results:
+        reason = f"  ({t['reason']})" if t["reason"] and t["status"] != "PASS" else ""
+        print(f"  {t['status']:4}  {t['name']}{reason}")
+    for p in problems:
+        print(f"  PROBLEM: {p}")
+    if bad:
+        print("  kernel log lines:")
+        for l in bad[:20]:
+            print(f"    {l}")
+    if problems or nfail:
+        print(f"  console tail ({args.log}):")
+        for l in lines[-30:]:
+            print(f"    | {l}")
+    print(f"{args.label}: {npass} passed, {nfail + len(problems)} failed, {nskip} skipped")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

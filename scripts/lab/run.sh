@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make run: provision, fetch the base, apply the series, configure, build,
+# pack the guest, boot it under QEMU and run the rseq kselftests.
+# Stage times go to $WORK/times-$IMPL.txt; the verdict to
+# $WORK/results-$IMPL.json and the console to $WORK/console-$IMPL.log.
+set -eu
+# shellcheck source=scripts/lab/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+GUEST_TIMEOUT=${GUEST_TIMEOUT:-2400}
+[ "${FULL:-0}" = 1 ] && GUEST_TIMEOUT=${GUEST_TIMEOUT_FULL:-36000}
+SMP=${SMP:-2}
+times="$WORK/times-$IMPL.txt"
+mkdir -p "$WORK"
+: >"$times"
+
+stage() {
+	local name="$1" start rc=0
+	shift
+	start=$(date +%s)
+	"$@" || rc=$?
+	printf '%-10s %5d s\n' "$name" $(($(date +%s) - start)) >>"$times"
+	return "$rc"
+}
+
+lab="$LAB_ROOT/scripts/lab"
+if [ "${SKIP_PROVISION:-0}" != 1 ]; then
+	stage provision "$lab/provision.sh"
+fi
+stage tree "$lab/prepare-tree.sh"
+stage apply "$lab/apply-series.sh"
+stage configure "$lab/configure.sh"
+stage build "$lab/build.sh"
+stage initramfs "$lab/mkinitramfs.sh"
+
+step "boot: QEMU TCG, $SMP CPUs, IMPL=$IMPL (timeout $GUEST_TIMEOUT s)"
+rc=0
+stage boot python3 "$lab/guest.py" --label "$IMPL" \
+	--kernel "$BUILD/arch/x86/boot/bzImage" \
+	--initrd "$WORK/guest-$IMPL/initramfs.cpio.gz" \
+	--log "$WORK/console-$IMPL.log" --json "$WORK/results-$IMPL.json" \
+	--timeout "$GUEST_TIMEOUT" --smp "$SMP" --append "${GUEST_APPEND:-}" || rc=$?
+echo
+echo "stage times (IMPL=$IMPL):"
+sed 's/^/  /' "$times"
+if [ "$rc" -ne 0 ]; then
+	die "rseq selftests failed on IMPL=$IMPL" \
+		"read the summary above; console: $WORK/console-$IMPL.log; one test: make run IMPL=$IMPL TESTS=<name>"
+fi
