@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Hand-written x86_64 rseq critical sections for the ABI tests.
+ *
+ *  abi_cs_sys(&rseq->rseq_cs, desc, nr, a1, a2, a3): stores desc into
+ *  rseq_cs, then executes system call nr(a1, a2, a3) as the first
+ *  instruction of the CS (label abi_cs_sys_start), followed by a nop
+ *  (abi_cs_sys_after) and the commit point abi_cs_sys_post. Returns 0
+ *  when the sequence completed, 1 when it resumed at abi_cs_sys_abort.
+ *  abi_cs_sys_abort_end follows the abort handler, so a descriptor can
+ *  be made to cover the abort IP.
+ *
+ *  abi_cs_spin(&rseq->rseq_cs, desc, inflag): stores desc, sets
+ *  *inflag = 1 inside the CS and spins forever; it only returns (1)
+ *  through abi_cs_spin_abort.
+ *
+ * Both abort handlers are preceded by the 4-byte signature 0x53053053
+ * (as the displacement of a ud1 instruction, like librseq does).
+ */
+#ifndef _RSEQ_ABI_CS_ASM_H
+#define _RSEQ_ABI_CS_ASM_H
+
+#if defined(__x86_64__)
+#define ABI_HAVE_CS_ASM 1
+
+extern long abi_cs_sys(uint64_t *rseq_cs, struct abi_rseq_cs *desc, long nr,
+		       long a1, long a2, long a3);
+extern long abi_cs_spin(uint64_t *rseq_cs, struct abi_rseq_cs *desc,
+			volatile int *inflag);
+extern const char abi_cs_sys_start[], abi_cs_sys_after[], abi_cs_sys_post[],
+	abi_cs_sys_abort[], abi_cs_sys_abort_end[];
+extern const char abi_cs_spin_start[], abi_cs_spin_post[], abi_cs_spin_abort[];
+
+asm(
+	".pushsection .text\n\t"
+	".p2align 4\n\t"
+	".globl abi_cs_sys\n\t.hidden abi_cs_sys\n\t"
+	".globl abi_cs_sys_start\n\t.hidden abi_cs_sys_start\n\t"
+	".globl abi_cs_sys_after\n\t.hidden abi_cs_sys_after\n\t"
+	".globl abi_cs_sys_post\n\t.hidden abi_cs_sys_post\n\t"
+	".globl abi_cs_sys_abort\n\t.hidden abi_cs_sys_abort\n\t"
+	".globl abi_cs_sys_abort_end\n\t.hidden abi_cs_sys_abort_end\n\t"
+	".type abi_cs_sys, @function\n"
+	"abi_cs_sys:\n\t"
+	"movq %rsi, (%rdi)\n\t"
+	"movq %rdx, %rax\n\t"
+	"movq %rcx, %rdi\n\t"
+	"movq %r8, %rsi\n\t"
+	"movq %r9, %rdx\n"
+	"abi_cs_sys_start:\n\t"
+	"syscall\n"
+	"abi_cs_sys_after:\n\t"
+	"nop\n"
+	"abi_cs_sys_post:\n\t"
+	"xorl %eax, %eax\n\t"
+	"ret\n\t"
+	ABI_SIG_INSN
+	"\nabi_cs_sys_abort:\n\t"
+	"movl $1, %eax\n\t"
+	"ret\n"
+	"abi_cs_sys_abort_end:\n\t"
+	".size abi_cs_sys, . - abi_cs_sys\n\t"
+	".p2align 4\n\t"
+	".globl abi_cs_spin\n\t.hidden abi_cs_spin\n\t"
+	".globl abi_cs_spin_start\n\t.hidden abi_cs_spin_start\n\t"
+	".globl abi_cs_spin_post\n\t.hidden abi_cs_spin_post\n\t"
+	".globl abi_cs_spin_abort\n\t.hidden abi_cs_spin_abort\n\t"
+	".type abi_cs_spin, @function\n"
+	"abi_cs_spin:\n\t"
+	"movq %rsi, (%rdi)\n"
+	"abi_cs_spin_start:\n\t"
+	"movl $1, (%rdx)\n"
+	"1:\n\t"
+	"jmp 1b\n"
+	"abi_cs_spin_post:\n\t"
+	"xorl %eax, %eax\n\t"
+	"ret\n\t"
+	ABI_SIG_INSN
+	"\nabi_cs_spin_abort:\n\t"
+	"movl $1, %eax\n\t"
+	"ret\n\t"
+	".size abi_cs_spin, . - abi_cs_spin\n\t"
+	".popsection\n");
+
+#endif /* __x86_64__ */
+#endif /* _RSEQ_ABI_CS_ASM_H */

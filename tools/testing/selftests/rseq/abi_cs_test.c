@@ -1,0 +1,550 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rseq ABI: critical section evaluation with hand-written x86_64
+ * critical sections (gaps G10, G11, G13, G14, G15).
+ *
+ * Two critical sections are used:
+ *
+ *  abi_cs_sys: stores the descriptor, then executes one system call
+ *  inside the CS. A signal sent to self by that system call is
+ *  delivered with the IP exactly after the syscall instruction, which
+ *  gives precise control of where the IP is relative to the descriptor
+ *  (start, inside, post-commit). Returns 0 when the CS completed and 1
+ *  when it was aborted.
+ *
+ *  abi_cs_spin: stores the descriptor, sets *inflag = 1 and spins
+ *  forever inside the CS. It only returns through the abort handler,
+ *  so it proves that an abort happened for an interrupt-driven event
+ *  (timer signal, preemption, membarrier IPI).
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/time.h>
+#include <ucontext.h>
+
+#include "abi_util.h"
+
+#include "../kselftest_harness.h"
+
+#if defined(__x86_64__)
+
+#include "abi_cs_asm.h"
+
+static struct abi_rseq area;
+static struct abi_rseq_cs desc;
+
+static volatile uint64_t sig_ip, sig_rseq_cs;
+static volatile int sig_count;
+
+static void record_handler(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+
+	sig_ip = uc->uc_mcontext.gregs[REG_RIP];
+	sig_rseq_cs = area.rseq_cs;
+	sig_count++;
+}
+
+static void install_handler(int sig)
+{
+	struct sigaction sa = { .sa_sigaction = record_handler,
+				.sa_flags = SA_SIGINFO | SA_RESTART };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}
+
+static void desc_sys(void)
+{
+	memset(&desc, 0, sizeof(desc));
+	desc.start_ip = (uintptr_t)abi_cs_sys_start;
+	desc.post_commit_offset = abi_cs_sys_post - abi_cs_sys_start;
+	desc.abort_ip = (uintptr_t)abi_cs_sys_abort;
+}
+
+static void desc_spin(void)
+{
+	memset(&desc, 0, sizeof(desc));
+	desc.start_ip = (uintptr_t)abi_cs_spin_start;
+	desc.post_commit_offset = abi_cs_spin_post - abi_cs_spin_start;
+	desc.abort_ip = (uintptr_t)abi_cs_spin_abort;
+}
+
+/* Run abi_cs_sys with a tgkill(self, SIGUSR1) inside the CS. */
+static long cs_raise(void)
+{
+	sig_count = 0;
+	sig_ip = 0;
+	sig_rseq_cs = 0xdeadbeef;
+	return abi_cs_sys(&area.rseq_cs, &desc, SYS_tgkill, getpid(),
+			  syscall(SYS_gettid), SIGUSR1);
+}
+
+static void reg(struct __test_metadata *_metadata, uint32_t len, uint32_t sig)
+{
+	ASSERT_EQ(sys_rseq(&area, len, 0, sig), 0);
+	install_handler(SIGUSR1);
+}
+
+#define REQUIRE_DEBUG_OFF() do {					\
+	if (abi_debug_state() == 1)					\
+		SKIP(return, "rseq debug mode is on");			\
+} while (0)
+
+/* G11/G10: signal on syscall return inside the CS */
+TEST(legacy_signal_from_syscall_inside_cs_aborts)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	REQUIRE_DEBUG_OFF();
+	reg(_metadata, 32, ABI_RSEQ_SIG);
+	desc_sys();
+	ASSERT_EQ(cs_raise(), 1);
+	ASSERT_EQ(sig_count, 1);
+	ASSERT_EQ(sig_ip, (uintptr_t)abi_cs_sys_abort);
+	ASSERT_EQ(sig_rseq_cs, 0);
+	ASSERT_EQ(area.rseq_cs, 0);
+}
+
+TEST(v2_signal_from_syscall_inside_cs_not_evaluated)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	REQUIRE_DEBUG_OFF();
+	reg(_metadata, 64, ABI_RSEQ_SIG);
+	desc_sys();
+	ASSERT_EQ(cs_raise(), 0);
+	ASSERT_EQ(sig_count, 1);
+	ASSERT_EQ(sig_ip, (uintptr_t)abi_cs_sys_after);
+	ASSERT_EQ(sig_rseq_cs, (uintptr_t)&desc);
+}
+
+/* G14: boundaries */
+TEST(legacy_ip_at_start_ip_is_inside)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	REQUIRE_DEBUG_OFF();
+	reg(_metadata, 32, ABI_RSEQ_SIG);
+	desc_sys();
+	desc.start_ip = (uintptr_t)abi_cs_sys_after;
+	desc.post_commit_offset = abi_cs_sys_post - abi_cs_sys_after;
+	ASSERT_EQ(cs_raise(), 1);
+	ASSERT_EQ(sig_ip, (uintptr_t)abi_cs_sys_abort);
+	ASSERT_EQ(sig_rseq_cs, 0);
+}
+
+TEST(legacy_ip_at_post_commit_is_outside_and_lazily_cleared)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	REQUIRE_DEBUG_OFF();
+	reg(_metadata, 32, ABI_RSEQ_SIG);
+	desc_sys();
+	desc.post_commit_offset = abi_cs_sys_after - abi_cs_sys_start;
+	ASSERT_EQ(cs_raise(), 0);
+	ASSERT_EQ(sig_ip, (uintptr_t)abi_cs_sys_after);
+	ASSERT_EQ(sig_rseq_cs, 0);
+}
+
+TEST(legacy_ip_below_start_is_outside_and_lazily_cleared)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	REQUIRE_DEBUG_OFF();
+	reg(_metadata, 32, ABI_RSEQ_SIG);
+	desc_sys();
+	desc.start_ip = (uintptr_t)abi_cs_sys_post;
+	desc.post_commit_offset = 2;
+	ASSERT_EQ(cs_raise(), 0);
+	ASSERT_EQ(sig_ip, (uintptr_t)abi_cs_sys_after);
+	ASSERT_EQ(sig_rseq_cs, 0);
+}
+
+TEST(legacy_zero_length_cs_is_never_inside)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	REQUIRE_DEBUG_OFF();
+	reg(_metadata, 32, ABI_RSEQ_SIG);
+	desc_sys();
+	desc.start_ip = (uintptr_t)abi_cs_sys_after;
+	desc.post_commit_offset = 0;
+	ASSERT_EQ(cs_raise(), 0);
+	ASSERT_EQ(sig_ip, (uintptr_t)abi_cs_sys_after);
+	ASSERT_EQ(sig_rseq_cs, 0);
+}
+
+TEST(legacy_signal_outside_cs_lazily_clears_rseq_cs)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	REQUIRE_DEBUG_OFF();
+	reg(_metadata, 32, ABI_RSEQ_SIG);
+	desc_sys();
+	area.rseq_cs = (uintptr_t)&desc;
+	sig_rseq_cs = 0xdead;
+	ASSERT_EQ(raise(SIGUSR1), 0);
+	ASSERT_EQ(sig_rseq_cs, 0);
+	ASSERT_EQ(area.rseq_cs, 0);
+}
+
+TEST(v2_signal_from_raise_outside_cs_leaves_rseq_cs)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	REQUIRE_DEBUG_OFF();
+	reg(_metadata, 64, ABI_RSEQ_SIG);
+	desc_sys();
+	area.rseq_cs = (uintptr_t)&desc;
+	sig_rseq_cs = 0xdead;
+	ASSERT_EQ(raise(SIGUSR1), 0);
+	ASSERT_EQ(sig_rseq_cs, (uintptr_t)&desc);
+	area.rseq_cs = 0;
+}
+
+/* G15: non-debug tolerance of sloppy descriptors */
+TEST(legacy_nonzero_version_tolerated_without_debug)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	REQUIRE_DEBUG_OFF();
+	reg(_metadata, 32, ABI_RSEQ_SIG);
+	desc_sys();
+	desc.version = 1;
+	ASSERT_EQ(cs_raise(), 1);
+	ASSERT_EQ(sig_ip, (uintptr_t)abi_cs_sys_abort);
+}
+
+TEST(legacy_nonzero_cs_flags_tolerated_without_debug)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	REQUIRE_DEBUG_OFF();
+	reg(_metadata, 32, ABI_RSEQ_SIG);
+	desc_sys();
+	desc.flags = 0x7;	/* historical NO_RESTART_ON_* bits */
+	ASSERT_EQ(cs_raise(), 1);
+	ASSERT_EQ(sig_ip, (uintptr_t)abi_cs_sys_abort);
+}
+
+TEST(legacy_abort_ip_inside_cs_tolerated_without_debug)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	REQUIRE_DEBUG_OFF();
+	reg(_metadata, 32, ABI_RSEQ_SIG);
+	desc_sys();
+	desc.post_commit_offset = abi_cs_sys_abort_end - abi_cs_sys_start;
+	ASSERT_EQ(cs_raise(), 1);
+	ASSERT_EQ(sig_ip, (uintptr_t)abi_cs_sys_abort);
+}
+
+/* G13: abort-IP and descriptor validation kills */
+struct kill_case {
+	uint32_t len;
+	uint32_t reg_sig;
+	int mode;		/* 0: tweak desc, raise in CS; 1: bogus rseq_cs, raise outside */
+	uint64_t abort_ip;	/* 0: keep */
+	uint64_t rseq_cs;
+};
+
+static int kill_child(void *p)
+{
+	struct kill_case *k = p;
+
+	if (sys_rseq(&area, k->len, 0, k->reg_sig))
+		return 40;
+	install_handler(SIGUSR1);
+	desc_sys();
+	if (k->mode == 0) {
+		if (k->abort_ip)
+			desc.abort_ip = k->abort_ip;
+		cs_raise();
+		return 41;
+	}
+	area.rseq_cs = k->rseq_cs;
+	raise(SIGUSR1);
+	area.rseq_cs = 0;
+	return 42;
+}
+
+static void expect_kill(struct __test_metadata *_metadata, struct kill_case k)
+{
+	int st = abi_run_child(kill_child, &k);
+
+	ASSERT_TRUE(ABI_KILLED_BY_SEGV(st)) TH_LOG("child status %#x", st);
+}
+
+static void *unmapped_page(void)
+{
+	void *p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	munmap(p, 4096);
+	return p;
+}
+
+TEST(legacy_signature_mismatch_kills)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	expect_kill(_metadata, (struct kill_case){ 32, ABI_RSEQ_SIG + 1, 0, 0, 0 });
+}
+
+TEST(legacy_abort_ip_at_task_size_kills)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	expect_kill(_metadata, (struct kill_case){ 32, ABI_RSEQ_SIG, 0, 1ULL << 47, 0 });
+}
+
+TEST(legacy_abort_ip_kernel_address_kills)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	expect_kill(_metadata, (struct kill_case){ 32, ABI_RSEQ_SIG, 0, 0xffffffff81000000ULL, 0 });
+}
+
+TEST(legacy_abort_ip_below_4_kills)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	expect_kill(_metadata, (struct kill_case){ 32, ABI_RSEQ_SIG, 0, 3, 0 });
+}
+
+TEST(legacy_abort_ip_unmapped_signature_kills)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	expect_kill(_metadata, (struct kill_case){ 32, ABI_RSEQ_SIG, 0,
+			(uintptr_t)unmapped_page() + 64, 0 });
+}
+
+TEST(legacy_rseq_cs_at_task_size_kills)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	expect_kill(_metadata, (struct kill_case){ 32, ABI_RSEQ_SIG, 1, 0, 1ULL << 47 });
+}
+
+TEST(legacy_rseq_cs_all_ones_kills)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	expect_kill(_metadata, (struct kill_case){ 32, ABI_RSEQ_SIG, 1, 0, ~0ULL });
+}
+
+TEST(legacy_rseq_cs_unmapped_descriptor_kills)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	expect_kill(_metadata, (struct kill_case){ 32, ABI_RSEQ_SIG, 1, 0,
+			(uintptr_t)unmapped_page() });
+}
+
+TEST(legacy_registered_sig_zero_mismatch_kills)
+{
+	/* sig 0 is accepted at registration; the code carries 0x53053053 */
+	ABI_REQUIRE_OWN_RSEQ();
+	expect_kill(_metadata, (struct kill_case){ 32, 0, 0, 0, 0 });
+}
+
+/* Interrupt-driven aborts (G10) */
+static volatile int inflag;
+static atomic_int cs_done;
+
+static void arm_timer(long usec)
+{
+	struct itimerval it = { .it_value = { .tv_sec = usec / 1000000,
+					      .tv_usec = usec % 1000000 } };
+
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static long spin_cs(void)
+{
+	long r;
+
+	inflag = 0;
+	sig_count = 0;
+	sig_ip = 0;
+	desc_spin();
+	r = abi_cs_spin(&area.rseq_cs, &desc, &inflag);
+	atomic_store(&cs_done, 1);
+	return r;
+}
+
+static bool ip_in_spin_cs(uint64_t ip)
+{
+	return ip >= (uintptr_t)abi_cs_spin_start && ip < (uintptr_t)abi_cs_spin_post;
+}
+
+/*
+ * A timer signal arriving while the thread spins inside the CS must be
+ * delivered with the CS already aborted: the handler sees IP ==
+ * abort_ip and rseq_cs == 0. If something else (a preemption) aborted
+ * the CS before the signal came, the round is inconclusive and retried.
+ */
+static void itimer_abort(struct __test_metadata *_metadata, uint32_t len)
+{
+	int round;
+
+	REQUIRE_DEBUG_OFF();
+	ASSERT_EQ(sys_rseq(&area, len, 0, ABI_RSEQ_SIG), 0);
+	install_handler(SIGALRM);
+	for (round = 0; round < 10; round++) {
+		uint64_t end;
+
+		arm_timer(20000);
+		ASSERT_EQ(spin_cs(), 1);
+		end = abi_now_ns() + 2000000000ULL;
+		while (!sig_count && abi_now_ns() < end)
+			;
+		ASSERT_EQ(sig_count, 1);
+		ASSERT_FALSE(ip_in_spin_cs(sig_ip)) TH_LOG("signal delivered inside the CS");
+		if (sig_ip != (uintptr_t)abi_cs_spin_abort) {
+			TH_LOG("round %d: signal IP %#lx, abort at %p: inconclusive",
+			       round, (unsigned long)sig_ip, abi_cs_spin_abort);
+			continue;
+		}	/* aborted earlier by preemption */
+
+		ASSERT_EQ(sig_rseq_cs, 0);
+		ASSERT_EQ(area.rseq_cs, 0);
+		return;
+	}
+	ASSERT_TRUE(0) TH_LOG("no round had the timer signal abort the CS");
+}
+
+TEST(v2_timer_signal_via_irq_aborts_cs_before_frame)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	itimer_abort(_metadata, 64);
+}
+
+TEST(legacy_timer_signal_via_irq_aborts_cs_before_frame)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	itimer_abort(_metadata, 32);
+}
+
+static int v2_irq_sig_mismatch_child(void *p)
+{
+	if (sys_rseq(&area, 64, 0, ABI_RSEQ_SIG ^ 1))
+		return 40;
+	install_handler(SIGALRM);
+	arm_timer(20000);
+	spin_cs();
+	return 41;
+}
+
+TEST(v2_signature_mismatch_kills_on_irq_signal)
+{
+	int st;
+
+	ABI_REQUIRE_OWN_RSEQ();
+	st = abi_run_child(v2_irq_sig_mismatch_child, NULL);
+	ASSERT_TRUE(ABI_KILLED_BY_SEGV(st)) TH_LOG("child status %#x", st);
+}
+
+/* Preemption from a user IRQ by a same-CPU hog aborts the CS. */
+static void *hog(void *arg)
+{
+	abi_pin((intptr_t)arg);
+	while (!atomic_load(&cs_done))
+		;
+	return NULL;
+}
+
+static void preempt_abort(struct __test_metadata *_metadata, uint32_t len)
+{
+	pthread_t t;
+	int cpu;
+
+	REQUIRE_DEBUG_OFF();
+	cpu = abi_pin_here();
+	ASSERT_GE(cpu, 0);
+	ASSERT_EQ(sys_rseq(&area, len, 0, ABI_RSEQ_SIG), 0);
+	install_handler(SIGALRM);
+	atomic_store(&cs_done, 0);
+	ASSERT_EQ(pthread_create(&t, NULL, hog, (void *)(intptr_t)cpu), 0);
+	arm_timer(10000000);	/* safety net: 10s */
+	ASSERT_EQ(spin_cs(), 1);
+	arm_timer(0);
+	pthread_join(t, NULL);
+	ASSERT_EQ(sig_count, 0) TH_LOG("aborted by the safety timer, not by preemption");
+	ASSERT_EQ(area.rseq_cs, 0);
+}
+
+TEST(v2_preemption_from_user_irq_aborts_cs)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	preempt_abort(_metadata, 64);
+}
+
+TEST(legacy_preemption_from_user_irq_aborts_cs)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	preempt_abort(_metadata, 32);
+}
+
+/* membarrier PRIVATE_EXPEDITED_RSEQ IPI aborts a CS running in user mode */
+struct fence_arg {
+	int cpu;
+	int flags;
+	int target;
+	long ret;
+};
+
+static void *fence_thread(void *p)
+{
+	struct fence_arg *fa = p;
+	uint64_t end = abi_now_ns() + 5000000000ULL;
+
+	abi_pin(fa->cpu);
+	while (!inflag && abi_now_ns() < end)
+		;
+	fa->ret = sys_membarrier(ABI_MB_PRIVATE_EXPEDITED_RSEQ, fa->flags, fa->target);
+	return NULL;
+}
+
+static void membarrier_abort(struct __test_metadata *_metadata, uint32_t len,
+			     bool per_cpu)
+{
+	struct fence_arg fa;
+	pthread_t t;
+	int c0, c1;
+
+	REQUIRE_DEBUG_OFF();
+	if (abi_nr_allowed_cpus() < 2)
+		SKIP(return, "membarrier RSEQ IPIs need 2 CPUs");
+	c0 = abi_nth_allowed_cpu(0);
+	c1 = abi_nth_allowed_cpu(1);
+	ASSERT_EQ(abi_pin(c0), 0);
+	ASSERT_EQ(sys_rseq(&area, len, 0, ABI_RSEQ_SIG), 0);
+	ASSERT_EQ(sys_membarrier(ABI_MB_REGISTER_RSEQ, 0, 0), 0);
+	install_handler(SIGALRM);
+	inflag = 0;
+	fa = (struct fence_arg){ .cpu = c1, .flags = per_cpu ? ABI_MB_FLAG_CPU : 0,
+				 .target = c0, .ret = -100 };
+	ASSERT_EQ(pthread_create(&t, NULL, fence_thread, &fa), 0);
+	arm_timer(10000000);	/* safety net: 10s */
+	ASSERT_EQ(spin_cs(), 1);
+	arm_timer(0);
+	pthread_join(t, NULL);
+	ASSERT_EQ(fa.ret, 0);
+	ASSERT_EQ(sig_count, 0) TH_LOG("aborted by the safety timer, not by the IPI");
+	ASSERT_EQ(area.rseq_cs, 0);
+}
+
+TEST(v2_membarrier_rseq_per_cpu_ipi_aborts_cs)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	membarrier_abort(_metadata, 64, true);
+}
+
+TEST(v2_membarrier_rseq_all_cpus_ipi_aborts_cs)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	membarrier_abort(_metadata, 64, false);
+}
+
+TEST(legacy_membarrier_rseq_per_cpu_ipi_aborts_cs)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	membarrier_abort(_metadata, 32, true);
+}
+
+TEST_HARNESS_MAIN
+
+#else /* !__x86_64__ */
+
+TEST(cs_tests_need_x86_64)
+{
+	SKIP(return, "hand-written critical sections exist only for x86_64");
+}
+
+TEST_HARNESS_MAIN
+
+#endif

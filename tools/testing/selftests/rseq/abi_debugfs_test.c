@@ -1,0 +1,642 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rseq ABI: behavior controlled or observed through debugfs (root):
+ *
+ *  - /sys/kernel/debug/rseq/debug: format and input validation (G17),
+ *    read-only enforcement for legacy registrations (G8), the full
+ *    critical section validation (G16) and the slice syscall-entry
+ *    validation (G26) that only run in debug mode.
+ *  - /sys/kernel/debug/rseq/stats: the counters move as specified
+ *    (G18), v2 does not write IDs after a plain sleep while legacy does
+ *    (G12), and a fault in the inline fast path falls back to the slow
+ *    path with identical results (G9).
+ *  - /sys/kernel/debug/rseq/slice_ext_nsec bounds (G25).
+ *
+ * Every test that flips the debug key restores the previous value.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/time.h>
+#include <ucontext.h>
+
+#include "abi_util.h"
+#include "abi_cs_asm.h"
+
+#include "../kselftest_harness.h"
+
+#define DEBUG_FILE	ABI_DEBUGFS_DIR "/debug"
+#define STATS_FILE	ABI_DEBUGFS_DIR "/stats"
+#define NSEC_FILE	ABI_DEBUGFS_DIR "/slice_ext_nsec"
+
+static struct abi_rseq area;
+static struct abi_rseq_cs desc;
+
+#define REQUIRE_FILE(path) do {						\
+	if (geteuid() != 0)						\
+		SKIP(return, "needs root for debugfs");			\
+	if (access(path, F_OK))						\
+		SKIP(return, "%s missing (debugfs not mounted or feature not configured)", path); \
+} while (0)
+
+/* ---- debug key fixture ---- */
+
+FIXTURE(dbg)
+{
+	int saved;
+};
+
+FIXTURE_SETUP(dbg)
+{
+	self->saved = -1;
+	REQUIRE_FILE(DEBUG_FILE);
+	ABI_REQUIRE_OWN_RSEQ();
+	self->saved = abi_debug_state();
+	ASSERT_GE(self->saved, 0);
+	ASSERT_EQ(abi_write_file(DEBUG_FILE, "1"), 0);
+	ASSERT_EQ(abi_debug_state(), 1);
+}
+
+FIXTURE_TEARDOWN(dbg)
+{
+	if (self->saved >= 0)
+		abi_write_file(DEBUG_FILE, self->saved ? "1" : "0");
+}
+
+/* G17 */
+TEST_F(dbg, debugfs_format_and_bad_input)
+{
+	char buf[16];
+
+	ASSERT_EQ(abi_read_file(DEBUG_FILE, buf, sizeof(buf)), 2);
+	ASSERT_STREQ(buf, "1\n");
+	ASSERT_EQ(abi_write_file(DEBUG_FILE, "0"), 0);
+	ASSERT_EQ(abi_read_file(DEBUG_FILE, buf, sizeof(buf)), 2);
+	ASSERT_STREQ(buf, "0\n");
+	ASSERT_EQ(abi_write_file(DEBUG_FILE, "junk"), -EINVAL);
+	ASSERT_EQ(abi_write_file(DEBUG_FILE, "2"), -EINVAL);
+	ASSERT_EQ(abi_debug_state(), 0);
+	/* kstrtobool spellings */
+	ASSERT_EQ(abi_write_file(DEBUG_FILE, "y"), 0);
+	ASSERT_EQ(abi_debug_state(), 1);
+	ASSERT_EQ(abi_write_file(DEBUG_FILE, "off"), 0);
+	ASSERT_EQ(abi_debug_state(), 0);
+	ASSERT_EQ(abi_write_file(DEBUG_FILE, "on"), 0);
+	ASSERT_EQ(abi_debug_state(), 1);
+	ASSERT_EQ(abi_write_file(DEBUG_FILE, "N\n"), 0);
+	ASSERT_EQ(abi_debug_state(), 0);
+}
+
+/* G8: legacy read-only enforcement in debug mode */
+static int legacy_ro_child(void *p)
+{
+	if (abi_pin_here() < 0)
+		return 30;
+	if (sys_rseq(&area, 32, 0, ABI_RSEQ_SIG))
+		return 31;
+	area.cpu_id_start ^= 0x100;
+	abi_failed_exec();
+	return 32;
+}
+
+TEST_F(dbg, legacy_readonly_violation_killed_in_debug)
+{
+	int st = abi_run_child(legacy_ro_child, NULL);
+
+	ASSERT_TRUE(ABI_KILLED_BY_SEGV(st)) TH_LOG("child status %#x", st);
+}
+
+#ifdef ABI_HAVE_CS_ASM
+static void desc_sys(void)
+{
+	memset(&desc, 0, sizeof(desc));
+	desc.start_ip = (uintptr_t)abi_cs_sys_start;
+	desc.post_commit_offset = abi_cs_sys_post - abi_cs_sys_start;
+	desc.abort_ip = (uintptr_t)abi_cs_sys_abort;
+}
+
+static void desc_spin(void)
+{
+	memset(&desc, 0, sizeof(desc));
+	desc.start_ip = (uintptr_t)abi_cs_spin_start;
+	desc.post_commit_offset = abi_cs_spin_post - abi_cs_spin_start;
+	desc.abort_ip = (uintptr_t)abi_cs_spin_abort;
+}
+
+static void nop_handler(int sig)
+{
+}
+
+enum dkill {
+	DK_VERSION, DK_FLAGS, DK_ABORT_INSIDE, DK_END_OVERFLOW,
+	DK_START_BEYOND, DK_SYSCALL_IN_CS,
+};
+
+struct dkill_arg {
+	enum dkill kind;
+	uint32_t len;
+};
+
+/*
+ * Uses the timer-signal path (interrupt from user mode) so that the
+ * kill comes from the descriptor check and not from the
+ * "syscall inside a CS" rule, except for DK_SYSCALL_IN_CS.
+ */
+static int dkill_child(void *p)
+{
+	struct dkill_arg *a = p;
+	struct itimerval it = { .it_value = { 0, 20000 } };
+	static volatile int inflag;
+
+	if (sys_rseq(&area, a->len, 0, ABI_RSEQ_SIG))
+		return 30;
+	signal(SIGALRM, nop_handler);
+	signal(SIGUSR1, nop_handler);
+	switch (a->kind) {
+	case DK_SYSCALL_IN_CS:
+		desc_sys();
+		abi_cs_sys(&area.rseq_cs, &desc, SYS_getppid, 0, 0, 0);
+		return 31;
+	case DK_START_BEYOND:
+		/* start_ip >= TASK_SIZE dies even with the IP outside */
+		desc_sys();
+		desc.start_ip = 0xffff800000000000ULL;	/* >= TASK_SIZE, 4 or 5 levels */
+		area.rseq_cs = (uintptr_t)&desc;
+		setitimer(ITIMER_REAL, &it, NULL);
+		for (;;)
+			;
+	default:
+		break;
+	}
+	desc_spin();
+	switch (a->kind) {
+	case DK_VERSION:
+		desc.version = 1;
+		break;
+	case DK_FLAGS:
+		desc.flags = 1;
+		break;
+	case DK_ABORT_INSIDE:
+		desc.post_commit_offset = abi_cs_spin_abort + 4 - abi_cs_spin_start;
+		break;
+	case DK_END_OVERFLOW:
+		desc.post_commit_offset = ~0ULL - 16;
+		break;
+	default:
+		break;
+	}
+	setitimer(ITIMER_REAL, &it, NULL);
+	abi_cs_spin(&area.rseq_cs, &desc, &inflag);
+	return 32;
+}
+
+static void expect_dkill(struct __test_metadata *_metadata, enum dkill k, uint32_t len)
+{
+	struct dkill_arg a = { k, len };
+	int st = abi_run_child(dkill_child, &a);
+
+	ASSERT_TRUE(ABI_KILLED_BY_SEGV(st)) TH_LOG("child status %#x", st);
+}
+
+/* G16 */
+TEST_F(dbg, v2_nonzero_cs_version_killed)
+{
+	expect_dkill(_metadata, DK_VERSION, 64);
+}
+
+TEST_F(dbg, v2_nonzero_cs_flags_killed)
+{
+	expect_dkill(_metadata, DK_FLAGS, 64);
+}
+
+TEST_F(dbg, legacy_nonzero_cs_flags_killed)
+{
+	expect_dkill(_metadata, DK_FLAGS, 32);
+}
+
+TEST_F(dbg, v2_abort_ip_inside_cs_killed)
+{
+	expect_dkill(_metadata, DK_ABORT_INSIDE, 64);
+}
+
+TEST_F(dbg, v2_cs_end_overflow_killed)
+{
+	expect_dkill(_metadata, DK_END_OVERFLOW, 64);
+}
+
+TEST_F(dbg, v2_start_ip_beyond_task_size_killed_with_ip_outside)
+{
+	expect_dkill(_metadata, DK_START_BEYOND, 64);
+}
+
+TEST_F(dbg, v2_syscall_inside_cs_killed)
+{
+	expect_dkill(_metadata, DK_SYSCALL_IN_CS, 64);
+}
+
+TEST_F(dbg, legacy_syscall_inside_cs_killed)
+{
+	expect_dkill(_metadata, DK_SYSCALL_IN_CS, 32);
+}
+
+/* Positive control: a valid descriptor still aborts in debug mode. */
+static volatile uint64_t alrm_ip;
+
+static void alrm_handler(int sig, siginfo_t *si, void *ucv)
+{
+	alrm_ip = ((ucontext_t *)ucv)->uc_mcontext.gregs[REG_RIP];
+}
+
+static int valid_child(void *p)
+{
+	struct itimerval it = { .it_value = { 0, 20000 } };
+	struct sigaction sa = { .sa_sigaction = alrm_handler, .sa_flags = SA_SIGINFO };
+	static volatile int inflag;
+	int round;
+
+	if (sys_rseq(&area, (uintptr_t)p, 0, ABI_RSEQ_SIG))
+		return 30;
+	sigaction(SIGALRM, &sa, NULL);
+	for (round = 0; round < 10; round++) {
+		alrm_ip = 0;
+		desc_spin();
+		setitimer(ITIMER_REAL, &it, NULL);
+		if (abi_cs_spin(&area.rseq_cs, &desc, &inflag) != 1)
+			return 31;
+		while (!alrm_ip)
+			;
+		if (alrm_ip == (uintptr_t)abi_cs_spin_abort)
+			return area.rseq_cs == 0 ? 0 : 32;
+	}
+	return 33;
+}
+
+TEST_F(dbg, v2_valid_cs_aborts_on_irq_signal)
+{
+	int st = abi_run_child(valid_child, (void *)64);
+
+	ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("child status %#x", st);
+}
+
+TEST_F(dbg, legacy_valid_cs_aborts_on_irq_signal)
+{
+	int st = abi_run_child(valid_child, (void *)32);
+
+	ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("child status %#x", st);
+}
+#endif /* ABI_HAVE_CS_ASM */
+
+/* G26: debug slice syscall-entry validation */
+static atomic_int noise_stop;
+
+static void *noise(void *arg)
+{
+	struct timespec ts = { 0, 100000 };
+
+	abi_pin((intptr_t)arg);
+	while (!atomic_load(&noise_stop)) {
+		uint64_t end = abi_now_ns() + 20000;
+
+		nanosleep(&ts, NULL);
+		while (abi_now_ns() < end)
+			;
+	}
+	return NULL;
+}
+
+/* Spin with request set until granted. 0 on grant, 1 if none in time. */
+static int get_grant(void)
+{
+	uint64_t end = abi_now_ns() + 4000000000ULL;
+	unsigned long i;
+
+	while (abi_now_ns() < end) {
+		ABI_ACCESS_ONCE(area.slice_ctrl.request) = 1;
+		for (i = 1; ABI_ACCESS_ONCE(area.slice_ctrl.all) == 1; i++)
+			if (!(i & 0xfffff) && abi_now_ns() > end)
+				return 1;
+		if (ABI_ACCESS_ONCE(area.slice_ctrl.all) == (1U << 8))
+			return 0;
+	}
+	return 1;
+}
+
+static int slice_debug_child(void *p)
+{
+	long mode = (long)p;
+	pthread_t t;
+	int cpu, tries;
+
+	cpu = abi_pin_here();
+	if (sys_rseq(&area, 64, ABI_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG))
+		return 30;
+	if (!(area.flags & ABI_CS_FLAG_SLICE_ENABLED))
+		return 4;	/* KSFT_SKIP: not available */
+	atomic_store(&noise_stop, 0);
+	if (pthread_create(&t, NULL, noise, (void *)(intptr_t)cpu))
+		return 31;
+	for (tries = 0; tries < 50; tries++) {
+		if (get_grant())
+			break;
+		/* granted: corrupt the control word, then make a syscall */
+		if (mode == 0)
+			ABI_ACCESS_ONCE(area.slice_ctrl.request) = 1;
+		else
+			ABI_ACCESS_ONCE(area.slice_ctrl.all) = 0;
+		/*
+		 * If the grant expired in between, the kernel already
+		 * revoked it and rewrote the word: no check, retry.
+		 */
+		syscall(SYS_getppid);
+		if (mode == 0)
+			ABI_ACCESS_ONCE(area.slice_ctrl.all) = 0;
+	}
+	atomic_store(&noise_stop, 1);
+	pthread_join(t, NULL);
+	return tries ? 33 : 5;
+}
+
+static void slice_debug(struct __test_metadata *_metadata, long mode)
+{
+	int st = abi_run_child(slice_debug_child, (void *)mode);
+
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 4)
+		SKIP(return, "slice extension not available");
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 5)
+		SKIP(return, "no slice grant observed in 4s");
+	ASSERT_TRUE(ABI_KILLED_BY_SEGV(st)) TH_LOG("child status %#x", st);
+}
+
+TEST_F(dbg, slice_request_set_while_granted_then_syscall_killed)
+{
+	if (access(NSEC_FILE, F_OK))
+		SKIP(return, "slice extension not configured");
+	slice_debug(_metadata, 0);
+}
+
+TEST_F(dbg, slice_granted_cleared_by_user_then_syscall_killed)
+{
+	if (access(NSEC_FILE, F_OK))
+		SKIP(return, "slice extension not configured");
+	slice_debug(_metadata, 1);
+}
+
+/* ---- G25: slice_ext_nsec ---- */
+TEST(slice_ext_nsec_bounds)
+{
+	char saved[32], buf[32];
+
+	REQUIRE_FILE(NSEC_FILE);
+	ASSERT_GT(abi_read_file(NSEC_FILE, saved, sizeof(saved)), 0);
+	ASSERT_EQ(abi_write_file(NSEC_FILE, "4999"), -ERANGE);
+	ASSERT_EQ(abi_write_file(NSEC_FILE, "50001"), -ERANGE);
+	ASSERT_EQ(abi_write_file(NSEC_FILE, "0"), -ERANGE);
+	ASSERT_EQ(abi_write_file(NSEC_FILE, "junk"), -EINVAL);
+	ASSERT_EQ(abi_write_file(NSEC_FILE, "-5000"), -EINVAL);
+	ASSERT_EQ(abi_write_file(NSEC_FILE, "5000"), 0);
+	ASSERT_GT(abi_read_file(NSEC_FILE, buf, sizeof(buf)), 0);
+	ASSERT_STREQ(buf, "5000\n");
+	ASSERT_EQ(abi_write_file(NSEC_FILE, "50000"), 0);
+	ASSERT_GT(abi_read_file(NSEC_FILE, buf, sizeof(buf)), 0);
+	ASSERT_STREQ(buf, "50000\n");
+	ASSERT_EQ(abi_write_file(NSEC_FILE, saved), 0);
+}
+
+/* ---- G18 / G12 / G9: stats ---- */
+#define NSTATS 13
+static const char *const stat_names[NSTATS] = {
+	"exit", "signal", "slowp", "fastp", "ids", "cs", "clear", "fixup",
+	"sgrant", "sexpir", "srevok", "syield", "sabort",
+};
+enum { S_EXIT, S_SIGNAL, S_SLOWP, S_FASTP, S_IDS, S_CS, S_CLEAR, S_FIXUP };
+
+struct stats {
+	unsigned long v[NSTATS];
+	bool present[NSTATS];
+};
+
+static int read_stats(struct stats *s)
+{
+	char buf[2048], *line, *save;
+	int i;
+
+	memset(s, 0, sizeof(*s));
+	if (abi_read_file(STATS_FILE, buf, sizeof(buf)) <= 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char name[16];
+		unsigned long val;
+
+		if (sscanf(line, "%15[^:]: %lu", name, &val) != 2)
+			return -2;
+		for (i = 0; i < NSTATS; i++) {
+			if (!strcmp(name, stat_names[i])) {
+				s->v[i] = val;
+				s->present[i] = true;
+			}
+		}
+	}
+	return 0;
+}
+
+#define DELTA(a, b, i)	((b).v[i] - (a).v[i])
+
+TEST(stats_format_lists_all_counters)
+{
+	char buf[2048];
+	struct stats s;
+	int i, n = 8;
+
+	REQUIRE_FILE(STATS_FILE);
+	ASSERT_EQ(read_stats(&s), 0);
+	if (!access(NSEC_FILE, F_OK))
+		n = NSTATS;
+	for (i = 0; i < NSTATS; i++)
+		ASSERT_EQ(s.present[i], i < n) TH_LOG("counter #%d", i);
+	/* "label:" padded to 8 columns, value right aligned in 16 */
+	ASSERT_GT(abi_read_file(STATS_FILE, buf, sizeof(buf)), 0);
+	ASSERT_EQ(strncmp(buf, "exit:   ", 8), 0);
+	ASSERT_EQ(strchr(buf, '\n') - buf, 8 + 16);
+	ASSERT_GT(s.v[S_EXIT], 0);
+}
+
+static void stats_sig(int sig)
+{
+}
+
+TEST(stats_count_signals_ids_exits)
+{
+	struct stats a, b;
+	int i;
+
+	REQUIRE_FILE(STATS_FILE);
+	ABI_REQUIRE_OWN_RSEQ();
+	signal(SIGUSR1, stats_sig);
+	ASSERT_EQ(sys_rseq(&area, 32, 0, ABI_RSEQ_SIG), 0);
+	ASSERT_EQ(read_stats(&a), 0);
+	for (i = 0; i < 20; i++)
+		raise(SIGUSR1);
+	for (i = 0; i < 20; i++)
+		ASSERT_EQ(abi_failed_exec(), ENOEXEC);
+	for (i = 0; i < 100; i++)
+		getppid();
+	ASSERT_EQ(read_stats(&b), 0);
+	ASSERT_GE(DELTA(a, b, S_SIGNAL), 20);
+	ASSERT_GE(DELTA(a, b, S_IDS), 20);
+	ASSERT_GE(DELTA(a, b, S_EXIT), 140);
+	ASSERT_GE(DELTA(a, b, S_FASTP), 20);
+}
+
+#ifdef ABI_HAVE_CS_ASM
+TEST(stats_count_cs_fixup_and_clear)
+{
+	struct stats a, b;
+	int i;
+
+	REQUIRE_FILE(STATS_FILE);
+	ABI_REQUIRE_OWN_RSEQ();
+	if (abi_debug_state() == 1)
+		SKIP(return, "rseq debug mode is on");
+	signal(SIGUSR1, stats_sig);
+	ASSERT_EQ(sys_rseq(&area, 32, 0, ABI_RSEQ_SIG), 0);
+	ASSERT_EQ(read_stats(&a), 0);
+	for (i = 0; i < 10; i++) {
+		desc_sys();
+		ASSERT_EQ(abi_cs_sys(&area.rseq_cs, &desc, SYS_tgkill, getpid(),
+				     syscall(SYS_gettid), SIGUSR1), 1);
+	}
+	for (i = 0; i < 10; i++) {
+		area.rseq_cs = (uintptr_t)&desc;
+		raise(SIGUSR1);
+		ASSERT_EQ(area.rseq_cs, 0);
+	}
+	ASSERT_EQ(read_stats(&b), 0);
+	ASSERT_GE(DELTA(a, b, S_FIXUP), 10);
+	ASSERT_GE(DELTA(a, b, S_CLEAR), 10);
+	ASSERT_GE(DELTA(a, b, S_CS), 20);
+}
+#endif
+
+/* G12: v2 writes IDs only when they changed; legacy on every switch. */
+static unsigned long ids_over_sleeps(struct __test_metadata *_metadata,
+				     uint32_t len, int n)
+{
+	struct stats a, b;
+	int i;
+
+	ASSERT_GE(abi_pin_here(), 0);
+	ASSERT_EQ(sys_rseq(&area, len, 0, ABI_RSEQ_SIG), 0);
+	usleep(1000);
+	ASSERT_EQ(read_stats(&a), 0);
+	for (i = 0; i < n; i++)
+		usleep(500);
+	ASSERT_EQ(read_stats(&b), 0);
+	return DELTA(a, b, S_IDS);
+}
+
+TEST(stats_legacy_sleep_rewrites_ids)
+{
+	unsigned long d;
+
+	REQUIRE_FILE(STATS_FILE);
+	ABI_REQUIRE_OWN_RSEQ();
+	d = ids_over_sleeps(_metadata, 32, 50);
+	ASSERT_GE(d, 50);
+}
+
+TEST(stats_v2_sleep_does_not_rewrite_ids)
+{
+	unsigned long d;
+
+	REQUIRE_FILE(STATS_FILE);
+	ABI_REQUIRE_OWN_RSEQ();
+	if (abi_debug_state() == 1)
+		SKIP(return, "rseq debug mode is on");
+	d = ids_over_sleeps(_metadata, 64, 50);
+	/* other registered tasks may add a few; 50 would mean every sleep */
+	ASSERT_LT(d, 25);
+}
+
+/*
+ * G9: an rseq area whose page table entry is gone (a shared memfd page
+ * mapped again; the contents survive in the page cache) makes
+ * the inline fast path fault with page faults disabled. The slow path
+ * must produce the same results: IDs written, v2 read-only check.
+ */
+static int shared_fd = -1;
+
+static struct abi_rseq *shared_area(void)
+{
+	void *p;
+
+	shared_fd = syscall(SYS_memfd_create, "rseq-area", 0);
+	if (shared_fd < 0 || ftruncate(shared_fd, 4096))
+		return NULL;
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, shared_fd, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/*
+ * Drop the page table entry but keep the contents: map the same file
+ * page again over the old mapping (works without CONFIG_ADVISE_SYSCALLS,
+ * which MADV_DONTNEED would need).
+ */
+static int drop_pte(struct abi_rseq *rs)
+{
+	void *p = mmap(rs, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		       shared_fd, 0);
+
+	return p == (void *)rs ? 0 : -1;
+}
+
+TEST(fastpath_fault_falls_back_to_slowpath)
+{
+	struct abi_rseq *rs = shared_area();
+	struct stats a, b;
+	bool have_stats;
+	int i;
+
+	ABI_REQUIRE_OWN_RSEQ();
+	ASSERT_NE(rs, NULL);
+	ASSERT_GE(abi_pin_here(), 0);
+	ASSERT_EQ(sys_rseq(rs, 64, 0, ABI_RSEQ_SIG), 0);
+	have_stats = geteuid() == 0 && read_stats(&a) == 0;
+	for (i = 0; i < 10; i++) {
+		ASSERT_EQ(drop_pte(rs), 0);
+		ASSERT_EQ(abi_failed_exec(), ENOEXEC);
+		ASSERT_EQ((int)rs->cpu_id, abi_cur_cpu());
+		ASSERT_EQ(rs->cpu_id_start, rs->cpu_id);
+	}
+	if (have_stats) {
+		ASSERT_EQ(read_stats(&b), 0);
+		ASSERT_GE(DELTA(a, b, S_SLOWP), 10);
+		ASSERT_GE(DELTA(a, b, S_IDS), 10);
+	}
+	ASSERT_EQ(sys_rseq(rs, 64, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG), 0);
+}
+
+static int slowpath_ro_child(void *p)
+{
+	struct abi_rseq *rs = shared_area();
+
+	if (!rs || abi_pin_here() < 0)
+		return 30;
+	if (sys_rseq(rs, 64, 0, ABI_RSEQ_SIG))
+		return 31;
+	rs->node_id ^= 0x10;
+	if (drop_pte(rs))
+		return 32;
+	abi_failed_exec();
+	return 33;
+}
+
+TEST(slowpath_enforces_v2_readonly_after_fastpath_fault)
+{
+	int st;
+
+	ABI_REQUIRE_OWN_RSEQ();
+	st = abi_run_child(slowpath_ro_child, NULL);
+	ASSERT_TRUE(ABI_KILLED_BY_SEGV(st)) TH_LOG("child status %#x", st);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rseq ABI: time slice extension prctl errors and state (gap G22) and
+ * the grant / yield / revoke protocol with assertions on every step
+ * (gap G24).
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "abi_util.h"
+
+#include "../kselftest_harness.h"
+
+static struct abi_rseq area;
+
+#define SLICE_NSEC_FILE	ABI_DEBUGFS_DIR "/slice_ext_nsec"
+
+/* 1: configured and key on; 0: ENOTSUPP; skip reason via *why */
+static int slice_support(const char **why)
+{
+	long r;
+
+	errno = 0;
+	r = abi_prctl_slice(ABI_PR_SLICE_GET, 0, 0, 0);
+	if (r < 0 && errno == ABI_ENOTSUPP) {
+		*why = "kernel without CONFIG_RSEQ_SLICE_EXTENSION";
+		return 0;
+	}
+	if (sys_rseq(&area, 64, 0, ABI_RSEQ_SIG)) {
+		*why = "v2 registration failed";
+		return 0;
+	}
+	r = area.flags & ABI_CS_FLAG_SLICE_AVAILABLE;
+	sys_rseq(&area, 64, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG);
+	if (!r) {
+		*why = "slice extension disabled (rseq_slice_ext=0) or not v2";
+		return 0;
+	}
+	return 1;
+}
+
+#define REQUIRE_SLICE() do {						\
+	const char *__why = "";						\
+	ABI_REQUIRE_OWN_RSEQ();						\
+	if (!slice_support(&__why))					\
+		SKIP(return, "%s", __why);				\
+} while (0)
+
+#define EXPECT_PRCTL_ERR(op, a3, a4, a5, e) do {			\
+	errno = 0;							\
+	ASSERT_EQ(abi_prctl_slice(op, a3, a4, a5), -1);			\
+	ASSERT_EQ(errno, e);						\
+} while (0)
+
+/* G22 */
+TEST(prctl_arg4_arg5_nonzero_einval_on_every_config)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	EXPECT_PRCTL_ERR(ABI_PR_SLICE_GET, 0, 1, 0, EINVAL);
+	EXPECT_PRCTL_ERR(ABI_PR_SLICE_GET, 0, 0, 1, EINVAL);
+	EXPECT_PRCTL_ERR(ABI_PR_SLICE_SET, 1, 1, 0, EINVAL);
+	EXPECT_PRCTL_ERR(ABI_PR_SLICE_SET, 0, 0, 1, EINVAL);
+}
+
+TEST(prctl_errors)
+{
+	REQUIRE_SLICE();
+	/* unregistered: GET works (0), SET is ENXIO */
+	ASSERT_EQ(abi_prctl_slice(ABI_PR_SLICE_GET, 0, 0, 0), 0);
+	EXPECT_PRCTL_ERR(ABI_PR_SLICE_GET, 1, 0, 0, EINVAL);
+	EXPECT_PRCTL_ERR(ABI_PR_SLICE_SET, 2, 0, 0, EINVAL);
+	EXPECT_PRCTL_ERR(ABI_PR_SLICE_SET, ~0UL, 0, 0, EINVAL);
+	EXPECT_PRCTL_ERR(ABI_PR_SLICE_SET, 1, 0, 0, ENXIO);
+	EXPECT_PRCTL_ERR(ABI_PR_SLICE_SET, 0, 0, 0, ENXIO);
+	EXPECT_PRCTL_ERR(0, 0, 0, 0, EINVAL);
+	EXPECT_PRCTL_ERR(3, 0, 0, 0, EINVAL);
+	/* legacy: ENOTSUPP (524), not EINVAL as rseq.rst says */
+	ASSERT_EQ(sys_rseq(&area, 32, 0, ABI_RSEQ_SIG), 0);
+	EXPECT_PRCTL_ERR(ABI_PR_SLICE_SET, 1, 0, 0, ABI_ENOTSUPP);
+	EXPECT_PRCTL_ERR(ABI_PR_SLICE_SET, 0, 0, 0, ABI_ENOTSUPP);
+	EXPECT_PRCTL_ERR(ABI_PR_SLICE_SET, 2, 0, 0, EINVAL);
+	ASSERT_EQ(abi_prctl_slice(ABI_PR_SLICE_GET, 0, 0, 0), 0);
+}
+
+TEST(prctl_toggle_updates_flags)
+{
+	REQUIRE_SLICE();
+	ASSERT_EQ(sys_rseq(&area, 64, 0, ABI_RSEQ_SIG), 0);
+	ASSERT_EQ(area.flags, ABI_CS_FLAG_SLICE_AVAILABLE);
+	ASSERT_EQ(abi_prctl_slice(ABI_PR_SLICE_GET, 0, 0, 0), 0);
+	ASSERT_EQ(abi_prctl_slice(ABI_PR_SLICE_SET, ABI_PR_SLICE_ENABLE, 0, 0), 0);
+	ASSERT_EQ(area.flags, ABI_CS_FLAG_SLICE_AVAILABLE | ABI_CS_FLAG_SLICE_ENABLED);
+	ASSERT_EQ(abi_prctl_slice(ABI_PR_SLICE_GET, 0, 0, 0), 1);
+	/* no change */
+	ASSERT_EQ(abi_prctl_slice(ABI_PR_SLICE_SET, ABI_PR_SLICE_ENABLE, 0, 0), 0);
+	ASSERT_EQ(area.flags, ABI_CS_FLAG_SLICE_AVAILABLE | ABI_CS_FLAG_SLICE_ENABLED);
+	/* other user bits in flags are preserved */
+	area.flags |= 0x00ff0000;
+	ASSERT_EQ(abi_prctl_slice(ABI_PR_SLICE_SET, 0, 0, 0), 0);
+	ASSERT_EQ(area.flags, 0x00ff0000 | ABI_CS_FLAG_SLICE_AVAILABLE);
+	ASSERT_EQ(abi_prctl_slice(ABI_PR_SLICE_GET, 0, 0, 0), 0);
+	/* unregister wipes the state */
+	ASSERT_EQ(abi_prctl_slice(ABI_PR_SLICE_SET, 1, 0, 0), 0);
+	ASSERT_EQ(sys_rseq(&area, 64, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG), 0);
+	ASSERT_EQ(abi_prctl_slice(ABI_PR_SLICE_GET, 0, 0, 0), 0);
+}
+
+TEST(prctl_no_change_shortcut_does_not_read_flags)
+{
+	REQUIRE_SLICE();
+	ASSERT_EQ(sys_rseq(&area, 64, 0, ABI_RSEQ_SIG), 0);
+	area.flags = 0;		/* user cleared AVAILABLE */
+	ASSERT_EQ(abi_prctl_slice(ABI_PR_SLICE_SET, 0, 0, 0), 0);
+	ASSERT_EQ(area.flags, 0);
+}
+
+static volatile sig_atomic_t segv_seen;
+
+static void segv_handler(int sig)
+{
+	segv_seen++;
+}
+
+static int prctl_fault_child(void *p)
+{
+	long mode = (long)p, r;
+	int e;
+
+	signal(SIGSEGV, segv_handler);
+	if (sys_rseq(&area, 64, mode == 1 ? ABI_FLAG_SLICE_EXT_DEFAULT_ON : 0, ABI_RSEQ_SIG))
+		return 30;
+	if (mode == 0) {
+		area.flags &= ~ABI_CS_FLAG_SLICE_AVAILABLE;
+		r = abi_prctl_slice(ABI_PR_SLICE_SET, 1, 0, 0);
+	} else {
+		/* enabled, user cleared ENABLED: disabling needs it present */
+		area.flags &= ~ABI_CS_FLAG_SLICE_ENABLED;
+		r = abi_prctl_slice(ABI_PR_SLICE_SET, 0, 0, 0);
+	}
+	e = errno;
+	if (r != -1 || e != EFAULT)
+		return 31;
+	if (segv_seen != 1)
+		return 32;
+	/* state unchanged */
+	if (abi_prctl_slice(ABI_PR_SLICE_GET, 0, 0, 0) != mode)
+		return 33;
+	return 0;
+}
+
+TEST(prctl_set_with_user_cleared_available_sigsegv_efault)
+{
+	int st;
+
+	REQUIRE_SLICE();
+	st = abi_run_child(prctl_fault_child, (void *)0);
+	ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("child status %#x", st);
+}
+
+TEST(prctl_clear_with_user_cleared_enabled_sigsegv_efault)
+{
+	int st;
+
+	REQUIRE_SLICE();
+	st = abi_run_child(prctl_fault_child, (void *)1);
+	ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("child status %#x", st);
+}
+
+static int prctl_fault_kill_child(void *p)
+{
+	if (sys_rseq(&area, 64, 0, ABI_RSEQ_SIG))
+		return 30;
+	area.flags = 0;
+	abi_prctl_slice(ABI_PR_SLICE_SET, 1, 0, 0);
+	return 31;
+}
+
+TEST(prctl_set_inconsistent_flags_kills_without_handler)
+{
+	int st;
+
+	REQUIRE_SLICE();
+	st = abi_run_child(prctl_fault_kill_child, NULL);
+	ASSERT_TRUE(ABI_KILLED_BY_SEGV(st)) TH_LOG("child status %#x", st);
+}
+
+TEST(slice_yield_without_grant_returns_0)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	errno = 0;
+	if (sys_slice_yield() < 0 && errno == ENOSYS)
+		SKIP(return, "rseq_slice_yield not available (ENOSYS)");
+	ASSERT_EQ(sys_slice_yield(), 0);
+	ASSERT_EQ(sys_rseq(&area, 64, ABI_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG), 0);
+	ASSERT_EQ(sys_slice_yield(), 0);
+	ASSERT_EQ(sys_slice_yield(), 0);
+}
+
+/* G24: grant / yield / revoke, driven by a same-CPU noise thread. */
+static atomic_int noise_stop;
+
+static void *noise(void *arg)
+{
+	struct timespec ts = { 0, 100000 };
+
+	abi_pin((intptr_t)arg);
+	while (!atomic_load(&noise_stop)) {
+		uint64_t end = abi_now_ns() + 20000;
+
+		nanosleep(&ts, NULL);
+		while (abi_now_ns() < end)
+			;
+	}
+	return NULL;
+}
+
+static char saved_nsec[32];
+
+static void set_long_slice(void)
+{
+	if (abi_read_file(SLICE_NSEC_FILE, saved_nsec, sizeof(saved_nsec)) > 0)
+		abi_write_file(SLICE_NSEC_FILE, "50000");
+	else
+		saved_nsec[0] = 0;
+}
+
+static void restore_slice(void)
+{
+	if (saved_nsec[0])
+		abi_write_file(SLICE_NSEC_FILE, saved_nsec);
+}
+
+struct grant_stats {
+	int grants, revoked_before_grant, yield_ok, yield_zero, bad;
+	char why[128];
+};
+
+/*
+ * One request: set request, spin in user mode until the kernel acts.
+ * Returns 1 when granted (slice_ctrl == {request 0, granted 1}),
+ * 0 when the request was dropped by event processing, -1 on timeout,
+ * -2 on an inconsistent value.
+ */
+static int request_and_wait(uint64_t timeout_ns)
+{
+	uint64_t end = abi_now_ns() + timeout_ns;
+	unsigned long i;
+	uint32_t v;
+
+	/*
+	 * Spin without system calls (clock_gettime may not be a vDSO call
+	 * under emulation): a syscall would revoke a grant.
+	 */
+	ABI_ACCESS_ONCE(area.slice_ctrl.request) = 1;
+	for (i = 1;; i++) {
+		v = ABI_ACCESS_ONCE(area.slice_ctrl.all);
+		if (v != 1)
+			break;
+		if (!(i & 0xfffff) && abi_now_ns() > end)
+			return -1;
+	}
+	if (v == 0)
+		return 0;
+	/* granted: request cleared by the kernel, granted set */
+	if (v == (1U << 8))
+		return 1;
+	return -2;
+}
+
+enum after_grant { AG_YIELD, AG_OTHER_SYSCALL, AG_SPIN };
+
+static void grant_loop(struct __test_metadata *_metadata, enum after_grant ag,
+		       struct grant_stats *gs)
+{
+	uint64_t end = abi_now_ns() + 4000000000ULL;
+	pthread_t t;
+	int cpu;
+
+	memset(gs, 0, sizeof(*gs));
+	cpu = abi_pin_here();
+	ASSERT_GE(cpu, 0);
+	ASSERT_EQ(sys_rseq(&area, 64, ABI_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG), 0);
+	ASSERT_EQ(area.flags, ABI_CS_FLAG_SLICE_AVAILABLE | ABI_CS_FLAG_SLICE_ENABLED);
+	atomic_store(&noise_stop, 0);
+	ASSERT_EQ(pthread_create(&t, NULL, noise, (void *)(intptr_t)cpu), 0);
+
+	while (abi_now_ns() < end && gs->grants < 10 && !gs->bad) {
+		int r = request_and_wait(1000000000ULL);
+		long y;
+
+		if (r == -1) {
+			snprintf(gs->why, sizeof(gs->why), "no kernel action within 1s");
+			gs->bad = 1;
+			break;
+		}
+		if (r == -2) {
+			snprintf(gs->why, sizeof(gs->why), "slice_ctrl %#x",
+				 area.slice_ctrl.all);
+			gs->bad = 1;
+			break;
+		}
+		if (r == 0) {
+			gs->revoked_before_grant++;
+			continue;
+		}
+		gs->grants++;
+		switch (ag) {
+		case AG_YIELD:
+			y = sys_slice_yield();
+			if (y == 1)
+				gs->yield_ok++;
+			else if (y == 0)
+				gs->yield_zero++;	/* expired before the syscall */
+			else
+				gs->bad = 1;
+			break;
+		case AG_OTHER_SYSCALL:
+			getppid();
+			/* not a yield: the next yield reports nothing */
+			if (sys_slice_yield() != 0) {
+				snprintf(gs->why, sizeof(gs->why), "yield after getppid != 0");
+				gs->bad = 1;
+			}
+			break;
+		case AG_SPIN: {
+			/* the expiry timer forces a reschedule, which revokes */
+			uint64_t e2 = abi_now_ns() + 1000000000ULL;
+			unsigned long i;
+
+			for (i = 1; ABI_ACCESS_ONCE(area.slice_ctrl.all) != 0; i++)
+				if (!(i & 0xfffff) && abi_now_ns() > e2)
+					break;
+			if (area.slice_ctrl.all != 0) {
+				snprintf(gs->why, sizeof(gs->why), "grant not revoked within 1s");
+				gs->bad = 1;
+			}
+			break;
+		}
+		}
+		/* whatever happened, the kernel cleared the user control word */
+		if (!gs->bad && area.slice_ctrl.all != 0) {
+			snprintf(gs->why, sizeof(gs->why), "slice_ctrl %#x after revoke",
+				 area.slice_ctrl.all);
+			gs->bad = 1;
+		}
+	}
+	atomic_store(&noise_stop, 1);
+	pthread_join(t, NULL);
+}
+
+TEST(grant_then_yield_returns_1_and_clears)
+{
+	struct grant_stats gs;
+
+	REQUIRE_SLICE();
+	set_long_slice();
+	grant_loop(_metadata, AG_YIELD, &gs);
+	restore_slice();
+	TH_LOG("grants %d dropped %d yield1 %d yield0 %d", gs.grants,
+	       gs.revoked_before_grant, gs.yield_ok, gs.yield_zero);
+	ASSERT_EQ(gs.bad, 0) TH_LOG("%s", gs.why);
+	ASSERT_GT(gs.grants, 0);
+	ASSERT_GT(gs.yield_ok, 0);
+}
+
+TEST(grant_then_other_syscall_revokes)
+{
+	struct grant_stats gs;
+
+	REQUIRE_SLICE();
+	set_long_slice();
+	grant_loop(_metadata, AG_OTHER_SYSCALL, &gs);
+	restore_slice();
+	TH_LOG("grants %d dropped %d", gs.grants, gs.revoked_before_grant);
+	ASSERT_EQ(gs.bad, 0) TH_LOG("%s", gs.why);
+	ASSERT_GT(gs.grants, 0);
+}
+
+TEST(grant_expires_without_syscall)
+{
+	struct grant_stats gs;
+
+	REQUIRE_SLICE();
+	grant_loop(_metadata, AG_SPIN, &gs);
+	TH_LOG("grants %d dropped %d", gs.grants, gs.revoked_before_grant);
+	ASSERT_EQ(gs.bad, 0) TH_LOG("%s", gs.why);
+	ASSERT_GT(gs.grants, 0);
+}
+
+/* Not enabled: the kernel never grants; preemption just drops the request. */
+TEST(request_without_enable_is_dropped_never_granted)
+{
+	uint64_t end;
+	pthread_t t;
+	int cpu, dropped = 0;
+
+	REQUIRE_SLICE();
+	cpu = abi_pin_here();
+	ASSERT_EQ(sys_rseq(&area, 64, 0, ABI_RSEQ_SIG), 0);
+	atomic_store(&noise_stop, 0);
+	ASSERT_EQ(pthread_create(&t, NULL, noise, (void *)(intptr_t)cpu), 0);
+	end = abi_now_ns() + 2000000000ULL;
+	while (abi_now_ns() < end && dropped < 5) {
+		int r = request_and_wait(1000000000ULL);
+
+		ASSERT_NE(r, 1) TH_LOG("granted although not enabled");
+		ASSERT_NE(r, -2);
+		if (r == 0)
+			dropped++;
+	}
+	atomic_store(&noise_stop, 1);
+	pthread_join(t, NULL);
+	ASSERT_GT(dropped, 0);
+}
+
+/* Legacy: bytes 28-31 are user memory, even with the same values. */
+TEST(legacy_slice_bytes_never_touched)
+{
+	uint64_t end;
+	pthread_t t;
+	int cpu, i;
+
+	ABI_REQUIRE_OWN_RSEQ();
+	cpu = abi_pin_here();
+	area.slice_ctrl.all = 0x5a000001;	/* looks like a request */
+	ASSERT_EQ(sys_rseq(&area, 32, ABI_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG), 0);
+	atomic_store(&noise_stop, 0);
+	ASSERT_EQ(pthread_create(&t, NULL, noise, (void *)(intptr_t)cpu), 0);
+	end = abi_now_ns() + 500000000ULL;
+	for (i = 0; abi_now_ns() < end; i++) {
+		ASSERT_EQ(ABI_ACCESS_ONCE(area.slice_ctrl.all), 0x5a000001);
+		if (!(i & 0xfff))
+			sys_slice_yield();
+	}
+	atomic_store(&noise_stop, 1);
+	pthread_join(t, NULL);
+	ASSERT_EQ(area.slice_ctrl.all, 0x5a000001);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the rseq ABI conformance tests (abi_*_test.c).
+ *
+ * The tests deliberately do not use librseq: they register their own
+ * areas with raw system calls so that every byte of the area, the
+ * registration length and the signature are under test control.
+ */
+#ifndef _RSEQ_ABI_UTIL_H
+#define _RSEQ_ABI_UTIL_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef __NR_rseq
+#define __NR_rseq			334
+#endif
+#ifndef __NR_rseq_slice_yield
+#define __NR_rseq_slice_yield		471
+#endif
+#ifndef __NR_membarrier
+#define __NR_membarrier			324
+#endif
+
+#define ABI_RSEQ_SIG			0x53053053U
+
+#define ABI_FLAG_UNREGISTER		(1 << 0)
+#define ABI_FLAG_SLICE_EXT_DEFAULT_ON	(1 << 1)
+
+#define ABI_CS_FLAG_SLICE_AVAILABLE	(1U << 4)
+#define ABI_CS_FLAG_SLICE_ENABLED	(1U << 5)
+
+#define ABI_CPU_ID_UNINITIALIZED	0xffffffffU
+
+#ifndef AT_RSEQ_FEATURE_SIZE
+#define AT_RSEQ_FEATURE_SIZE		27
+#endif
+#ifndef AT_RSEQ_ALIGN
+#define AT_RSEQ_ALIGN			28
+#endif
+
+#define ABI_PR_RSEQ_SLICE_EXTENSION	79
+#define ABI_PR_SLICE_GET		1
+#define ABI_PR_SLICE_SET		2
+#define ABI_PR_SLICE_ENABLE		0x01
+
+/* Kernel-internal ENOTSUPP leaks to user space with this value. */
+#define ABI_ENOTSUPP			524
+
+#define ABI_MB_QUERY			0
+#define ABI_MB_PRIVATE_EXPEDITED	(1 << 3)
+#define ABI_MB_REGISTER_PRIVATE_EXPEDITED (1 << 4)
+#define ABI_MB_PRIVATE_EXPEDITED_RSEQ	(1 << 7)
+#define ABI_MB_REGISTER_RSEQ		(1 << 8)
+#define ABI_MB_GET_REGISTRATIONS	(1 << 9)
+#define ABI_MB_FLAG_CPU			(1 << 0)
+
+#define ABI_DEBUGFS_DIR			"/sys/kernel/debug/rseq"
+
+/* Byte layout of struct rseq as defined by the uapi (7.x). */
+struct abi_rseq {
+	uint32_t cpu_id_start;		/* 0 */
+	uint32_t cpu_id;		/* 4 */
+	uint64_t rseq_cs;		/* 8 */
+	uint32_t flags;			/* 16 */
+	uint32_t node_id;		/* 20 */
+	uint32_t mm_cid;		/* 24 */
+	union {				/* 28 */
+		uint32_t all;
+		struct {
+			uint8_t request;
+			uint8_t granted;
+			uint16_t reserved;
+		};
+	} slice_ctrl;
+	uint8_t tail[32];		/* 32: __reserved, end, padding */
+} __attribute__((aligned(64)));
+
+_Static_assert(sizeof(struct abi_rseq) == 64, "struct abi_rseq size");
+
+struct abi_rseq_cs {
+	uint32_t version;
+	uint32_t flags;
+	uint64_t start_ip;
+	uint64_t post_commit_offset;
+	uint64_t abort_ip;
+} __attribute__((aligned(32)));
+
+#define ABI_ACCESS_ONCE(x)	(*(volatile __typeof__(x) *)&(x))
+
+static inline long sys_rseq(void *rseq, uint32_t len, int flags, uint32_t sig)
+{
+	return syscall(__NR_rseq, rseq, len, flags, sig);
+}
+
+static inline long sys_membarrier(int cmd, unsigned int flags, int cpu_id)
+{
+	return syscall(__NR_membarrier, cmd, flags, cpu_id);
+}
+
+static inline long sys_slice_yield(void)
+{
+	return syscall(__NR_rseq_slice_yield);
+}
+
+static inline long abi_prctl_slice(unsigned long op, unsigned long arg3,
+				   unsigned long arg4, unsigned long arg5)
+{
+	return prctl(ABI_PR_RSEQ_SLICE_EXTENSION, op, arg3, arg4, arg5);
+}
+
+/*
+ * Return 0 when the calling thread has no rseq registration (the
+ * tests need to own it), -ENOSYS when rseq is not available, or
+ * -EBUSY when somebody (glibc) already registered this thread.
+ */
+static inline int abi_rseq_probe_unregistered(void)
+{
+	static struct abi_rseq probe;
+
+	if (sys_rseq(&probe, 32, 0, ABI_RSEQ_SIG) == 0) {
+		if (sys_rseq(&probe, 32, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG))
+			return -EIO;
+		return 0;
+	}
+	if (errno == ENOSYS)
+		return -ENOSYS;
+	return -EBUSY;
+}
+
+/* SKIP() the current test unless the thread is free to register. */
+#define ABI_REQUIRE_OWN_RSEQ() do {					\
+	int __r = abi_rseq_probe_unregistered();			\
+	if (__r == -ENOSYS)						\
+		SKIP(return, "rseq syscall not available (ENOSYS)");	\
+	if (__r)							\
+		SKIP(return, "thread already registered (glibc?): run with GLIBC_TUNABLES=glibc.pthread.rseq=0"); \
+} while (0)
+
+static inline int abi_cur_cpu(void)
+{
+	unsigned int cpu = 0, node = 0;
+
+	if (syscall(SYS_getcpu, &cpu, &node, NULL))
+		return -1;
+	return cpu;
+}
+
+static inline int abi_cur_node(void)
+{
+	unsigned int cpu = 0, node = 0;
+
+	if (syscall(SYS_getcpu, &cpu, &node, NULL))
+		return -1;
+	return node;
+}
+
+/* Pin the calling thread to @cpu. Returns 0 on success. */
+static inline int abi_pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* Return the n-th CPU of the allowed set, or -1. */
+static inline int abi_nth_allowed_cpu(int n)
+{
+	cpu_set_t set;
+	int cpu;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return -1;
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &set))
+			continue;
+		if (n-- == 0)
+			return cpu;
+	}
+	return -1;
+}
+
+static inline int abi_nr_allowed_cpus(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 1;
+	return CPU_COUNT(&set);
+}
+
+/* Pin to the CPU we currently run on. Returns the CPU or -1. */
+static inline int abi_pin_here(void)
+{
+	int cpu = abi_cur_cpu();
+
+	if (cpu < 0 || abi_pin(cpu))
+		return -1;
+	return cpu;
+}
+
+static inline uint64_t abi_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * A failed execve() that got as far as bprm_execve() (no binary format
+ * recognizes the file: ENOEXEC) makes the kernel force a full rseq ID
+ * update on the way back to user space. That is the only way to force
+ * an ID update deterministically without migrating. Returns the errno
+ * of the failed execve (ENOEXEC expected), or a negative value on setup
+ * failure.
+ */
+static inline int abi_failed_exec(void)
+{
+	static int fd = -1;
+	static const char junk[] = "\x01\x02\x03\x04 not an executable\n";
+	char *argv[] = { "abi-not-exec", NULL };
+	char *envp[] = { NULL };
+
+	if (fd < 0) {
+		fd = syscall(SYS_memfd_create, "abi-not-exec", 0);
+		if (fd < 0)
+			return -1;
+		if (write(fd, junk, sizeof(junk)) != sizeof(junk))
+			return -2;
+		fchmod(fd, 0755);
+	}
+	syscall(SYS_execveat, fd, "", argv, envp, AT_EMPTY_PATH);
+	return errno;
+}
+
+/*
+ * Run @fn(@arg) in a forked child and return the raw wait status.
+ * The child exits with fn's return value.
+ */
+static inline int abi_run_child(int (*fn)(void *), void *arg)
+{
+	int status = 0;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		_exit(fn(arg));
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
+}
+
+#define ABI_KILLED_BY_SEGV(st)	(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV)
+#define ABI_EXITED_OK(st)	(WIFEXITED(st) && WEXITSTATUS(st) == 0)
+
+/* debugfs helpers: return -errno on failure. */
+static inline int abi_read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	buf[n] = 0;
+	close(fd);
+	return n;
+}
+
+static inline int abi_write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Current debug key state: 0/1, or -errno if debugfs is unavailable. */
+static inline int abi_debug_state(void)
+{
+	char buf[16];
+	int r = abi_read_file(ABI_DEBUGFS_DIR "/debug", buf, sizeof(buf));
+
+	if (r < 0)
+		return r;
+	return buf[0] == '1';
+}
+
+/* x86_64 "ud1 <sig>(%rip), %edi" encoding used as signature prefix. */
+#define ABI_SIG_INSN	".byte 0x0f, 0xb9, 0x3d\n\t.long 0x53053053\n\t"
+
+#endif /* _RSEQ_ABI_UTIL_H */
