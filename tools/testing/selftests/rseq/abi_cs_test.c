@@ -196,6 +196,53 @@ TEST(v2_signal_from_raise_outside_cs_leaves_rseq_cs)
 	area.rseq_cs = 0;
 }
 
+/*
+ * Oracle (spec section 8.2): on GENERIC_IRQ_ENTRY kernels the exit path
+ * evaluates the CS only after an interrupt from user mode, for legacy
+ * registrations too. A voluntary sleep or a forced ID update from a
+ * system call never looks at rseq_cs, so even a bogus value survives;
+ * the same value is fatal at the next signal delivery (legacy).
+ */
+static int bogus_cs_sleep_child(void *p)
+{
+	uint32_t len = (uintptr_t)p;
+	int i;
+
+	if (abi_pin_here() < 0)
+		return 30;
+	if (sys_rseq(&area, len, 0, ABI_RSEQ_SIG))
+		return 31;
+	area.rseq_cs = ~0ULL;
+	for (i = 0; i < 5; i++)
+		usleep(500);
+	if (abi_failed_exec() != ENOEXEC)
+		return 32;
+	if (area.rseq_cs != ~0ULL)
+		return 33;
+	area.rseq_cs = 0;
+	return 0;
+}
+
+TEST(legacy_sleep_and_forced_update_do_not_evaluate_cs)
+{
+	int st;
+
+	ABI_REQUIRE_OWN_RSEQ();
+	REQUIRE_DEBUG_OFF();
+	st = abi_run_child(bogus_cs_sleep_child, (void *)32);
+	ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("child status %#x", st);
+}
+
+TEST(v2_sleep_and_forced_update_do_not_evaluate_cs)
+{
+	int st;
+
+	ABI_REQUIRE_OWN_RSEQ();
+	REQUIRE_DEBUG_OFF();
+	st = abi_run_child(bogus_cs_sleep_child, (void *)64);
+	ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("child status %#x", st);
+}
+
 /* G15: non-debug tolerance of sloppy descriptors */
 TEST(legacy_nonzero_version_tolerated_without_debug)
 {
@@ -425,6 +472,43 @@ TEST(v2_signature_mismatch_kills_on_irq_signal)
 
 	ABI_REQUIRE_OWN_RSEQ();
 	st = abi_run_child(v2_irq_sig_mismatch_child, NULL);
+	ASSERT_TRUE(ABI_KILLED_BY_SEGV(st)) TH_LOG("child status %#x", st);
+}
+
+static int v2_irq_bogus_rseq_cs_child(void *p)
+{
+	unsigned long i;
+
+	if (sys_rseq(&area, 64, 0, ABI_RSEQ_SIG))
+		return 40;
+	install_handler(SIGALRM);
+	sig_count = 0;
+	area.rseq_cs = (uintptr_t)p;
+	arm_timer(20000);
+	/* no system calls: the signal must arrive by interrupt */
+	for (i = 0; !sig_count && i < (1UL << 34); i++)
+		asm volatile("" ::: "memory");
+	return 41;
+}
+
+TEST(v2_unmapped_descriptor_kills_on_irq_signal)
+{
+	void *p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int st;
+
+	ABI_REQUIRE_OWN_RSEQ();
+	ASSERT_NE(p, MAP_FAILED);
+	munmap(p, 4096);
+	st = abi_run_child(v2_irq_bogus_rseq_cs_child, p);
+	ASSERT_TRUE(ABI_KILLED_BY_SEGV(st)) TH_LOG("child status %#x", st);
+}
+
+TEST(v2_rseq_cs_beyond_user_space_kills_on_irq_signal)
+{
+	int st;
+
+	ABI_REQUIRE_OWN_RSEQ();
+	st = abi_run_child(v2_irq_bogus_rseq_cs_child, (void *)0xffff800000000000UL);
 	ASSERT_TRUE(ABI_KILLED_BY_SEGV(st)) TH_LOG("child status %#x", st);
 }
 

@@ -286,6 +286,34 @@ TEST_F(dbg, legacy_valid_cs_aborts_on_irq_signal)
 }
 #endif /* ABI_HAVE_CS_ASM */
 
+/* Debug mode evaluates rseq_cs on every ID update, not only after IRQs. */
+static int bogus_cs_update_child(void *p)
+{
+	if (abi_pin_here() < 0)
+		return 30;
+	if (sys_rseq(&area, (uintptr_t)p, 0, ABI_RSEQ_SIG))
+		return 31;
+	area.rseq_cs = ~0ULL;
+	abi_failed_exec();
+	usleep(500);
+	area.rseq_cs = 0;
+	return 32;
+}
+
+TEST_F(dbg, legacy_forced_update_evaluates_bogus_rseq_cs)
+{
+	int st = abi_run_child(bogus_cs_update_child, (void *)32);
+
+	ASSERT_TRUE(ABI_KILLED_BY_SEGV(st)) TH_LOG("child status %#x", st);
+}
+
+TEST_F(dbg, v2_forced_update_evaluates_bogus_rseq_cs)
+{
+	int st = abi_run_child(bogus_cs_update_child, (void *)64);
+
+	ASSERT_TRUE(ABI_KILLED_BY_SEGV(st)) TH_LOG("child status %#x", st);
+}
+
 /* G26: debug slice syscall-entry validation */
 static atomic_int noise_stop;
 
