@@ -9,11 +9,21 @@ import json
 import sys
 
 
-def main(paths):
-    runs = []
-    for p in paths:
-        with open(p) as f:
-            runs.append(json.load(f))
+def load(path):
+    """A build's verdict, or a failed one if the run never wrote it."""
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except OSError:
+        label = path.rsplit("results-", 1)[-1].removesuffix(".json")
+        return {"label": label, "tests": [], "seconds": 0,
+                "problems": [f"no results in {path}: the build or the boot failed"]}
+
+
+def main(argv):
+    # "check:NAME=STATUS" arguments are lab checks outside the guests.
+    checks = [a[len("check:"):].split("=", 1) for a in argv if a.startswith("check:")]
+    runs = [load(p) for p in argv if not p.startswith("check:")]
     names = []
     for r in runs:
         for t in r["tests"]:
@@ -46,6 +56,10 @@ def main(paths):
         print(f"  {r['label']}: {r['seconds']} s in the guest")
     if differ:
         print(f"  {len(differ)} test(s) differ between builds: {', '.join(differ)}")
+    for name, status in checks:
+        print(f"  lab check {name}: {status}")
+        npass += status.startswith("ok")
+        problems += not status.startswith("ok")
     print(f"total: {npass} passed, {nfail + problems + len(differ)} failed, {nskip} skipped")
     return 0 if not (nfail or problems or differ) else 1
 

@@ -14,6 +14,7 @@ SMP=${SMP:-2}
 times="$WORK/times-$IMPL.txt"
 mkdir -p "$WORK"
 : >"$times"
+rm -f "$WORK/results-$IMPL.json"
 
 stage() {
 	local name="$1" start rc=0

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The lab's own behavior on bad input: each case must end with a one-line
+# ERROR, a non-zero exit, and nothing half-written. Needs the C build
+# (a bzImage) and the prepared tree. Prints "N passed, N failed".
+set -eu
+# shellcheck source=scripts/lab/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+lab="$LAB_ROOT/scripts/lab"
+scratch=$(mktemp -d /tmp/rseq-lab-selftest.XXXXXX)
+trap 'rm -rf "$scratch"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); log "  ok   $*"; }
+bad() { fail=$((fail + 1)); log "  FAIL $*"; }
+
+# expect_error NAME PATTERN CMD...: CMD must fail with an ERROR line
+# matching PATTERN.
+expect_error() {
+	local name="$1" pattern="$2" rc=0
+	shift 2
+	"$@" >"$scratch/out" 2>&1 || rc=$?
+	if [ "$rc" -ne 0 ] && grep -q -E "ERROR: .*$pattern" "$scratch/out"; then
+		ok "$name: $(grep -m1 'ERROR:' "$scratch/out" | sed 's/^.*ERROR: //')"
+	else
+		bad "$name (exit $rc, wanted an ERROR matching '$pattern')"
+		sed 's/^/         /' "$scratch/out" | tail -n 5
+	fi
+}
+
+# A minimal tree that looks like a kernel of the given version.
+fake_kernel() {
+	local dir="$1" patchlevel="$2"
+	mkdir -p "$dir/kernel"
+	printf 'VERSION = 7\nPATCHLEVEL = %s\nSUBLEVEL = 0\n' "$patchlevel" >"$dir/Makefile"
+	echo '/* fake */' >"$dir/kernel/rseq.c"
+	git -C "$dir" init -q
+	git -C "$dir" add -A
+	git -C "$dir" -c user.name=t -c user.email=t@t commit -q -m fake
+}
+
+step "selftest: the lab on bad input"
+
+expect_error "KDIR that is not a kernel tree" "not a Linux kernel tree" \
+	env WORK="$scratch/w1" KDIR=/usr/share "$lab/prepare-tree.sh"
+if [ ! -e "$scratch/w1/linux" ]; then ok "  ... and no workspace was written"; else bad "workspace written for a bad KDIR"; fi
+
+fake_kernel "$scratch/old" 2
+expect_error "KDIR older than 7.3" "needs 7.3 or later" \
+	env WORK="$scratch/w2" KDIR="$scratch/old" "$lab/prepare-tree.sh"
+
+fake_kernel "$scratch/dirty" 3
+echo change >>"$scratch/dirty/kernel/rseq.c"
+before=$(git -C "$scratch/dirty" status --porcelain)
+expect_error "KDIR with uncommitted changes" "uncommitted changes" \
+	env WORK="$scratch/w3" KDIR="$scratch/dirty" "$lab/prepare-tree.sh"
+if [ "$(git -C "$scratch/dirty" status --porcelain)" = "$before" ]; then
+	ok "  ... and KDIR was left as it was"
+else
+	bad "KDIR changed"
+fi
+
+fake_kernel "$scratch/clean" 3
+if env WORK="$scratch/w4" KDIR="$scratch/clean" "$lab/prepare-tree.sh" >"$scratch/out" 2>&1 &&
+	[ "$(git -C "$scratch/w4/linux" rev-parse rseq-lab-base)" = "$(git -C "$scratch/clean" rev-parse HEAD)" ] &&
+	[ -z "$(git -C "$scratch/clean" status --porcelain)" ] &&
+	[ -z "$(git -C "$scratch/clean" worktree list | sed 1d)" ]; then
+	ok "clean KDIR is cloned at its HEAD and left untouched"
+else
+	bad "clean KDIR"
+	tail -n 5 "$scratch/out"
+fi
+
+expect_error "a package version that cannot be fetched" "not in trixie-backports" \
+	env LAB_CACHE="$scratch/cache" BASE_VERSION=7.3.0-0~nonexistent "$lab/fetch-base.sh"
+
+# A diff that does not apply: the tree must stay at its current commit.
+mkdir -p "$scratch/series/0001-bad"
+printf 'rseq: a broken patch\n\nIt does not apply.\n' >"$scratch/series/0001-bad/message"
+cat >"$scratch/series/0001-bad/01-bad.diff" <<'DIFF'
+diff --git a/kernel/rseq.c b/kernel/rseq.c
+--- a/kernel/rseq.c
++++ b/kernel/rseq.c
+@@ -1,3 +1,3 @@
+-this line is not in kernel/rseq.c
++nor is this one
+ neither is this
+ or this
+DIFF
+head_before=$(git -C "$TREE" rev-parse HEAD)
+expect_error "a diff that does not apply" "01-bad.diff does not apply" \
+	env SERIES_DIR="$scratch/series" "$lab/apply-series.sh"
+if grep -q 'kernel/rseq.c' "$scratch/out"; then ok "  ... naming the file"; else bad "the error does not name the file"; fi
+if [ "$(git -C "$TREE" rev-parse HEAD)" = "$head_before" ] &&
+	[ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ]; then
+	ok "  ... and the tree was left as it was"
+else
+	bad "the tree changed"
+fi
+
+# Guests that hang or crash, with the C build's kernel.
+kernel="$WORK/build-c/arch/x86/boot/bzImage"
+if [ -f "$kernel" ]; then
+	for kind in hangs crashes; do
+		root="$scratch/guest-$kind"
+		mkdir -p "$root/bin"
+		cp /bin/busybox "$root/bin/busybox"
+		case "$kind" in
+		hangs) printf '#!/bin/busybox sh\necho RSEQ-LAB: BEGIN TESTS\n/bin/busybox sleep 100000\n' ;;
+		crashes) printf '#!/bin/busybox sh\necho RSEQ-LAB: BEGIN TESTS\nexit 1\n' ;;
+		esac >"$root/init"
+		chmod +x "$root/init"
+		(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$scratch/$kind.cpio.gz"
+		rc=0
+		python3 "$lab/guest.py" --label "$kind" --kernel "$kernel" --initrd "$scratch/$kind.cpio.gz" \
+			--log "$scratch/$kind.log" --json "$scratch/$kind.json" --timeout 30 >"$scratch/out" 2>&1 || rc=$?
+		case "$kind" in
+		hangs) want="did not finish within 30 s" ;;
+		crashes) want="stopped before the tests finished" ;;
+		esac
+		if [ "$rc" -ne 0 ] && grep -q "$want" "$scratch/out"; then
+			ok "a guest that $kind: $want"
+		else
+			bad "a guest that $kind (exit $rc)"
+			tail -n 5 "$scratch/out"
+		fi
+	done
+else
+	bad "no C build at $kernel to boot the hang/crash guests"
+fi
+
+echo "lab selftest: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
