@@ -87,16 +87,11 @@ static void reg(struct __test_metadata *_metadata, uint32_t len, uint32_t sig)
 	install_handler(SIGUSR1);
 }
 
-#define REQUIRE_DEBUG_OFF() do {					\
-	if (abi_debug_state() == 1)					\
-		SKIP(return, "rseq debug mode is on");			\
-} while (0)
-
 /* G11/G10: signal on syscall return inside the CS */
 TEST(legacy_signal_from_syscall_inside_cs_aborts)
 {
 	ABI_REQUIRE_OWN_RSEQ();
-	REQUIRE_DEBUG_OFF();
+	ABI_REQUIRE_DEBUG_OFF();
 	reg(_metadata, 32, ABI_RSEQ_SIG);
 	desc_sys();
 	ASSERT_EQ(cs_raise(), 1);
@@ -109,7 +104,7 @@ TEST(legacy_signal_from_syscall_inside_cs_aborts)
 TEST(v2_signal_from_syscall_inside_cs_not_evaluated)
 {
 	ABI_REQUIRE_OWN_RSEQ();
-	REQUIRE_DEBUG_OFF();
+	ABI_REQUIRE_DEBUG_OFF();
 	reg(_metadata, 64, ABI_RSEQ_SIG);
 	desc_sys();
 	ASSERT_EQ(cs_raise(), 0);
@@ -122,7 +117,7 @@ TEST(v2_signal_from_syscall_inside_cs_not_evaluated)
 TEST(legacy_ip_at_start_ip_is_inside)
 {
 	ABI_REQUIRE_OWN_RSEQ();
-	REQUIRE_DEBUG_OFF();
+	ABI_REQUIRE_DEBUG_OFF();
 	reg(_metadata, 32, ABI_RSEQ_SIG);
 	desc_sys();
 	desc.start_ip = (uintptr_t)abi_cs_sys_after;
@@ -135,7 +130,7 @@ TEST(legacy_ip_at_start_ip_is_inside)
 TEST(legacy_ip_at_post_commit_is_outside_and_lazily_cleared)
 {
 	ABI_REQUIRE_OWN_RSEQ();
-	REQUIRE_DEBUG_OFF();
+	ABI_REQUIRE_DEBUG_OFF();
 	reg(_metadata, 32, ABI_RSEQ_SIG);
 	desc_sys();
 	desc.post_commit_offset = abi_cs_sys_after - abi_cs_sys_start;
@@ -147,7 +142,7 @@ TEST(legacy_ip_at_post_commit_is_outside_and_lazily_cleared)
 TEST(legacy_ip_below_start_is_outside_and_lazily_cleared)
 {
 	ABI_REQUIRE_OWN_RSEQ();
-	REQUIRE_DEBUG_OFF();
+	ABI_REQUIRE_DEBUG_OFF();
 	reg(_metadata, 32, ABI_RSEQ_SIG);
 	desc_sys();
 	desc.start_ip = (uintptr_t)abi_cs_sys_post;
@@ -160,7 +155,7 @@ TEST(legacy_ip_below_start_is_outside_and_lazily_cleared)
 TEST(legacy_zero_length_cs_is_never_inside)
 {
 	ABI_REQUIRE_OWN_RSEQ();
-	REQUIRE_DEBUG_OFF();
+	ABI_REQUIRE_DEBUG_OFF();
 	reg(_metadata, 32, ABI_RSEQ_SIG);
 	desc_sys();
 	desc.start_ip = (uintptr_t)abi_cs_sys_after;
@@ -173,7 +168,7 @@ TEST(legacy_zero_length_cs_is_never_inside)
 TEST(legacy_signal_outside_cs_lazily_clears_rseq_cs)
 {
 	ABI_REQUIRE_OWN_RSEQ();
-	REQUIRE_DEBUG_OFF();
+	ABI_REQUIRE_DEBUG_OFF();
 	reg(_metadata, 32, ABI_RSEQ_SIG);
 	desc_sys();
 	area.rseq_cs = (uintptr_t)&desc;
@@ -186,7 +181,7 @@ TEST(legacy_signal_outside_cs_lazily_clears_rseq_cs)
 TEST(v2_signal_from_raise_outside_cs_leaves_rseq_cs)
 {
 	ABI_REQUIRE_OWN_RSEQ();
-	REQUIRE_DEBUG_OFF();
+	ABI_REQUIRE_DEBUG_OFF();
 	reg(_metadata, 64, ABI_RSEQ_SIG);
 	desc_sys();
 	area.rseq_cs = (uintptr_t)&desc;
@@ -228,7 +223,7 @@ TEST(legacy_sleep_and_forced_update_do_not_evaluate_cs)
 	int st;
 
 	ABI_REQUIRE_OWN_RSEQ();
-	REQUIRE_DEBUG_OFF();
+	ABI_REQUIRE_DEBUG_OFF();
 	st = abi_run_child(bogus_cs_sleep_child, (void *)32);
 	ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("child status %#x", st);
 }
@@ -238,7 +233,7 @@ TEST(v2_sleep_and_forced_update_do_not_evaluate_cs)
 	int st;
 
 	ABI_REQUIRE_OWN_RSEQ();
-	REQUIRE_DEBUG_OFF();
+	ABI_REQUIRE_DEBUG_OFF();
 	st = abi_run_child(bogus_cs_sleep_child, (void *)64);
 	ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("child status %#x", st);
 }
@@ -247,7 +242,7 @@ TEST(v2_sleep_and_forced_update_do_not_evaluate_cs)
 TEST(legacy_nonzero_version_tolerated_without_debug)
 {
 	ABI_REQUIRE_OWN_RSEQ();
-	REQUIRE_DEBUG_OFF();
+	ABI_REQUIRE_DEBUG_OFF();
 	reg(_metadata, 32, ABI_RSEQ_SIG);
 	desc_sys();
 	desc.version = 1;
@@ -258,7 +253,7 @@ TEST(legacy_nonzero_version_tolerated_without_debug)
 TEST(legacy_nonzero_cs_flags_tolerated_without_debug)
 {
 	ABI_REQUIRE_OWN_RSEQ();
-	REQUIRE_DEBUG_OFF();
+	ABI_REQUIRE_DEBUG_OFF();
 	reg(_metadata, 32, ABI_RSEQ_SIG);
 	desc_sys();
 	desc.flags = 0x7;	/* historical NO_RESTART_ON_* bits */
@@ -269,7 +264,7 @@ TEST(legacy_nonzero_cs_flags_tolerated_without_debug)
 TEST(legacy_abort_ip_inside_cs_tolerated_without_debug)
 {
 	ABI_REQUIRE_OWN_RSEQ();
-	REQUIRE_DEBUG_OFF();
+	ABI_REQUIRE_DEBUG_OFF();
 	reg(_metadata, 32, ABI_RSEQ_SIG);
 	desc_sys();
 	desc.post_commit_offset = abi_cs_sys_abort_end - abi_cs_sys_start;
@@ -418,7 +413,7 @@ static void itimer_abort(struct __test_metadata *_metadata, uint32_t len)
 {
 	int round;
 
-	REQUIRE_DEBUG_OFF();
+	ABI_REQUIRE_DEBUG_OFF();
 	ASSERT_EQ(sys_rseq(&area, len, 0, ABI_RSEQ_SIG), 0);
 	install_handler(SIGALRM);
 	for (round = 0; round < 10; round++) {
@@ -526,7 +521,7 @@ static void preempt_abort(struct __test_metadata *_metadata, uint32_t len)
 	pthread_t t;
 	int cpu;
 
-	REQUIRE_DEBUG_OFF();
+	ABI_REQUIRE_DEBUG_OFF();
 	cpu = abi_pin_here();
 	ASSERT_GE(cpu, 0);
 	ASSERT_EQ(sys_rseq(&area, len, 0, ABI_RSEQ_SIG), 0);
@@ -580,7 +575,7 @@ static void membarrier_abort(struct __test_metadata *_metadata, uint32_t len,
 	pthread_t t;
 	int c0, c1;
 
-	REQUIRE_DEBUG_OFF();
+	ABI_REQUIRE_DEBUG_OFF();
 	if (abi_nr_allowed_cpus() < 2)
 		SKIP(return, "membarrier RSEQ IPIs need 2 CPUs");
 	c0 = abi_nth_allowed_cpu(0);

@@ -282,6 +282,7 @@ TEST(failed_exec_enoent_does_not_force_update_v2)
 TEST(failed_exec_legacy_rewrites_ids)
 {
 	ABI_REQUIRE_OWN_RSEQ();
+	ABI_REQUIRE_DEBUG_OFF();
 	ASSERT_EQ(sys_rseq(&area, 32, 0, ABI_RSEQ_SIG), 0);
 	area.cpu_id_start = 0x7777;
 	area.cpu_id = 0x7777;

@@ -205,6 +205,7 @@ TEST(legacy_ipi_rewrites_ids)
 	int st;
 
 	ABI_REQUIRE_OWN_RSEQ();
+	ABI_REQUIRE_DEBUG_OFF();
 	if (abi_nr_allowed_cpus() < 2)
 		SKIP(return, "needs 2 CPUs");
 	st = abi_run_child(ipi_child, (void *)32);

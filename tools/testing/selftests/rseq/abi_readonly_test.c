@@ -323,6 +323,7 @@ TEST(tcmalloc_tag_cleared_by_context_switch)
 	int i;
 
 	ABI_REQUIRE_OWN_RSEQ();
+	ABI_REQUIRE_DEBUG_OFF();
 	tc_setup(_metadata);
 	for (i = 0; i < 5; i++) {
 		tc_set_tag();
@@ -345,6 +346,7 @@ TEST(tcmalloc_tag_cleared_before_signal_handler)
 	int i;
 
 	ABI_REQUIRE_OWN_RSEQ();
+	ABI_REQUIRE_DEBUG_OFF();
 	tc_setup(_metadata);
 	ASSERT_TRUE(signal(SIGUSR1, tc_sig) != SIG_ERR);
 	for (i = 0; i < 5; i++) {
@@ -379,6 +381,7 @@ TEST(tcmalloc_tag_cleared_by_membarrier_rseq_fence)
 	pthread_t t;
 
 	ABI_REQUIRE_OWN_RSEQ();
+	ABI_REQUIRE_DEBUG_OFF();
 	if (abi_nr_allowed_cpus() < 2)
 		SKIP(return, "membarrier RSEQ IPIs need 2 CPUs");
 	c0 = abi_nth_allowed_cpu(0);

@@ -490,4 +490,38 @@ TEST(legacy_slice_bytes_never_touched)
 	ASSERT_EQ(area.slice_ctrl.all, 0x5a000001);
 }
 
+/*
+ * G25: rseq_slice_ext= on the boot command line (SKIPs unless the guest
+ * was booted with it). false turns the static key off: v2 registrations
+ * get no slice bits even with DEFAULT_ON and SET is ENOTSUPP before the
+ * registration check. An invalid value is not consumed by the handler
+ * (it returns 0), so the kernel passes it on to init's environment, and
+ * the key stays on.
+ */
+TEST(boot_param_rseq_slice_ext)
+{
+	char val[64];
+	int b, env;
+
+	ABI_REQUIRE_OWN_RSEQ();
+	if (!abi_cmdline_param("rseq_slice_ext=", val, sizeof(val)))
+		SKIP(return, "booted without rseq_slice_ext= on the command line");
+	if (access(SLICE_NSEC_FILE, F_OK) && geteuid() == 0)
+		SKIP(return, "kernel without CONFIG_RSEQ_SLICE_EXTENSION");
+	b = abi_kstrtobool(val);
+	env = abi_init_env_has("rseq_slice_ext=", val);
+	if (env >= 0)
+		ASSERT_EQ(env, b < 0);
+	if (b == 0) {
+		EXPECT_PRCTL_ERR(ABI_PR_SLICE_SET, 1, 0, 0, ABI_ENOTSUPP);
+		ASSERT_EQ(sys_rseq(&area, 64, ABI_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG), 0);
+		ASSERT_EQ(area.flags, 0);
+		ASSERT_EQ(abi_prctl_slice(ABI_PR_SLICE_GET, 0, 0, 0), 0);
+		EXPECT_PRCTL_ERR(ABI_PR_SLICE_SET, 1, 0, 0, ABI_ENOTSUPP);
+	} else {
+		ASSERT_EQ(sys_rseq(&area, 64, ABI_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG), 0);
+		ASSERT_EQ(area.flags, ABI_CS_FLAG_SLICE_AVAILABLE | ABI_CS_FLAG_SLICE_ENABLED);
+	}
+}
+
 TEST_HARNESS_MAIN

@@ -326,6 +326,80 @@ static inline int abi_debug_state(void)
 	return buf[0] == '1';
 }
 
+/*
+ * SKIP() when the rseq debug key is on: debug mode validates the
+ * read-only fields of legacy registrations too and evaluates the CS on
+ * paths where it is skipped otherwise.
+ */
+#define ABI_REQUIRE_DEBUG_OFF() do {					\
+	if (abi_debug_state() == 1)					\
+		SKIP(return, "rseq debug mode is on (/sys/kernel/debug/rseq/debug)"); \
+} while (0)
+
+/*
+ * Boot command line parameter @name ("rseq_debug="): copy its value
+ * into @val and return 1, or return 0 when absent.
+ */
+static inline int abi_cmdline_param(const char *name, char *val, size_t len)
+{
+	char buf[4096], *p, *tok, *save;
+
+	if (abi_read_file("/proc/cmdline", buf, sizeof(buf)) <= 0)
+		return 0;
+	for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+		if (strncmp(tok, name, strlen(name)))
+			continue;
+		p = tok + strlen(name);
+		snprintf(val, len, "%s", p);
+		return 1;
+	}
+	return 0;
+}
+
+/* The kernel's kstrtobool(): 0/1 for a valid spelling, -1 otherwise. */
+static inline int abi_kstrtobool(const char *s)
+{
+	switch (s[0]) {
+	case 'y': case 'Y': case 't': case 'T': case '1':
+		return 1;
+	case 'n': case 'N': case 'f': case 'F': case '0':
+		return 0;
+	case 'o': case 'O':
+		if (s[1] == 'n' || s[1] == 'N')
+			return 1;
+		if (s[1] == 'f' || s[1] == 'F')
+			return 0;
+		return -1;
+	default:
+		return -1;
+	}
+}
+
+/*
+ * Whether the environment of init (pid 1) holds "@name@val": the kernel
+ * passes command line parameters that no __setup() handler consumed to
+ * init. Returns 1/0, or -1 if /proc/1/environ is not readable.
+ */
+static inline int abi_init_env_has(const char *name, const char *val)
+{
+	char buf[8192], want[256];
+	int fd = open("/proc/1/environ", O_RDONLY);
+	ssize_t n, off;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	snprintf(want, sizeof(want), "%s%s", name, val);
+	for (off = 0; off < n; off += strlen(buf + off) + 1)
+		if (!strcmp(buf + off, want))
+			return 1;
+	return 0;
+}
+
 /* x86_64 "ud1 <sig>(%rip), %edi" encoding used as signature prefix. */
 #define ABI_SIG_INSN	".byte 0x0f, 0xb9, 0x3d\n\t.long 0x53053053\n\t"
 
