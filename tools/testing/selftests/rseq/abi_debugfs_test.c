@@ -457,6 +457,7 @@ static const char *const stat_names[NSTATS] = {
 	"exit", "signal", "slowp", "fastp", "ids", "cs", "clear", "fixup",
 	"sgrant", "sexpir", "srevok", "syield", "sabort",
 };
+
 enum { S_EXIT, S_SIGNAL, S_SLOWP, S_FASTP, S_IDS, S_CS, S_CLEAR, S_FIXUP };
 
 struct stats {

@@ -163,17 +163,31 @@ static int fuzz_child(uint64_t seed)
 		/* registered: random descriptor, then provoke events */
 		rnd_desc(&descs[0]);
 		switch (rnd() % 4) {
-		case 0: rs->rseq_cs = (uintptr_t)&descs[0]; break;
-		case 1: rs->rseq_cs = rnd_addr_near((uintptr_t)&descs[0]); break;
-		case 2: rs->rseq_cs = 0; break;
-		default: rs->rseq_cs = rnd(); break;
+		case 0:
+			rs->rseq_cs = (uintptr_t)&descs[0];
+			break;
+		case 1:
+			rs->rseq_cs = rnd_addr_near((uintptr_t)&descs[0]);
+			break;
+		case 2:
+			rs->rseq_cs = 0;
+			break;
+		default:
+			rs->rseq_cs = rnd();
+			break;
 		}
 		if (rnd() % 8 == 0)	/* read-only violation */
 			((volatile uint32_t *)rs)[rnd() % 8] ^= 1 << (rnd() % 32);
 		switch (rnd() % 6) {
-		case 0: raise(SIGUSR1); break;
-		case 1: usleep(rnd() % 200); break;
-		case 2: abi_failed_exec(); break;
+		case 0:
+			raise(SIGUSR1);
+			break;
+		case 1:
+			usleep(rnd() % 200);
+			break;
+		case 2:
+			abi_failed_exec();
+			break;
 		case 3:
 			setitimer(ITIMER_REAL, &it, NULL);
 			{

@@ -185,7 +185,8 @@ TEST(clone_vm_process_starts_unregistered)
 
 	ABI_REQUIRE_OWN_RSEQ();
 	ASSERT_EQ(sys_rseq(&area, 64, 0, ABI_RSEQ_SIG), 0);
-	clone_res[0] = clone_res[1] = -1;
+	clone_res[0] = -1;
+	clone_res[1] = -1;
 	pid = clone(clone_vm_fn, stack + sizeof(stack), CLONE_VM | SIGCHLD, NULL);
 	ASSERT_GT(pid, 0);
 	ASSERT_EQ(waitpid(pid, &st, 0), pid);

@@ -398,7 +398,7 @@ TEST(mode_len32_is_legacy_len33_is_v2)
 
 	ABI_REQUIRE_OWN_RSEQ();
 	if (!slice_available())
-		SKIP(return, "slice extension not available: mode only observable via G7 read-only tests");
+		SKIP(return, "no slice extension: mode only seen by read-only tests");
 
 	fill(0);
 	ASSERT_EQ(sys_rseq(rs, 32, 0, ABI_RSEQ_SIG), 0);

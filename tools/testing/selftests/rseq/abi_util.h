@@ -153,7 +153,8 @@ static inline int abi_rseq_probe_unregistered(void)
 	if (__r == -ENOSYS)						\
 		SKIP(return, "rseq syscall not available (ENOSYS)");	\
 	if (__r)							\
-		SKIP(return, "thread already registered (glibc?): run with GLIBC_TUNABLES=glibc.pthread.rseq=0"); \
+		SKIP(return, "%s", "thread already registered (glibc?): " \
+		     "run with GLIBC_TUNABLES=glibc.pthread.rseq=0");	\
 } while (0)
 
 static inline int abi_cur_cpu(void)
@@ -346,7 +347,8 @@ static inline int abi_cmdline_param(const char *name, char *val, size_t len)
 
 	if (abi_read_file("/proc/cmdline", buf, sizeof(buf)) <= 0)
 		return 0;
-	for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+	for (tok = strtok_r(buf, "\t\n ", &save); tok;
+	     tok = strtok_r(NULL, "\t\n ", &save)) {
 		if (strncmp(tok, name, strlen(name)))
 			continue;
 		p = tok + strlen(name);
