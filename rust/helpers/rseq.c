@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+
+#include <linux/rseq.h>
+#include <linux/rseq_entry.h>
+
+#ifdef CONFIG_RSEQ
+
+__rust_helper void rust_helper_rseq_force_update(void)
+{
+	rseq_force_update();
+}
+
+__rust_helper void rust_helper_rseq_reset(struct task_struct *t)
+{
+	rseq_reset(t);
+}
+
+__rust_helper bool rust_helper_rseq_v2(struct task_struct *t)
+{
+	return rseq_v2(t);
+}
+
+__rust_helper unsigned int rust_helper_rseq_alloc_align(void)
+{
+	return rseq_alloc_align();
+}
+
+__rust_helper bool rust_helper_rseq_slice_extension_enabled(void)
+{
+	return rseq_slice_extension_enabled();
+}
+
+__rust_helper void rust_helper_rseq_slice_clear_grant(struct task_struct *t)
+{
+	rseq_slice_clear_grant(t);
+}
+
+__rust_helper bool rust_helper_rseq_debug_is_enabled(void)
+{
+	return static_branch_unlikely(&rseq_debug_enabled);
+}
+
+__rust_helper void rust_helper_rseq_trace_update(struct task_struct *t, struct rseq_ids *ids)
+{
+	rseq_trace_update(t, ids);
+}
+
+__rust_helper void rust_helper_rseq_trace_ip_fixup(unsigned long ip, unsigned long start_ip,
+						   unsigned long offset, unsigned long abort_ip)
+{
+	rseq_trace_ip_fixup(ip, start_ip, offset, abort_ip);
+}
+
+__rust_helper unsigned long rust_helper_rseq_task_size(void)
+{
+	return TASK_SIZE;
+}
+
+__rust_helper bool rust_helper_rseq_access_ok(const void __user *ptr, unsigned long len)
+{
+	return access_ok(ptr, len);
+}
+
+__rust_helper unsigned int rust_helper_task_cpu(const struct task_struct *p)
+{
+	return task_cpu(p);
+}
+
+__rust_helper int rust_helper_task_mm_cid(struct task_struct *t)
+{
+	return task_mm_cid(t);
+}
+
+__rust_helper int rust_helper_rseq_cpu_to_node(int cpu)
+{
+	return cpu_to_node(cpu);
+}
+
+__rust_helper unsigned long rust_helper_instruction_pointer(struct pt_regs *regs)
+{
+	return instruction_pointer(regs);
+}
+
+__rust_helper void rust_helper_instruction_pointer_set(struct pt_regs *regs, unsigned long val)
+{
+	instruction_pointer_set(regs, val);
+}
+
+#ifdef CONFIG_RSEQ_STATS
+__rust_helper void rust_helper_rseq_stat_inc_signal(void)
+{
+	this_cpu_inc(rseq_stats.signal);
+}
+
+__rust_helper void rust_helper_rseq_stat_inc_slowpath(void)
+{
+	this_cpu_inc(rseq_stats.slowpath);
+}
+
+__rust_helper void rust_helper_rseq_stat_inc_fastpath(void)
+{
+	this_cpu_inc(rseq_stats.fastpath);
+}
+
+__rust_helper void rust_helper_rseq_stat_inc_ids(void)
+{
+	this_cpu_inc(rseq_stats.ids);
+}
+
+__rust_helper void rust_helper_rseq_stat_inc_cs(void)
+{
+	this_cpu_inc(rseq_stats.cs);
+}
+
+__rust_helper void rust_helper_rseq_stat_inc_clear(void)
+{
+	this_cpu_inc(rseq_stats.clear);
+}
+
+__rust_helper void rust_helper_rseq_stat_inc_fixup(void)
+{
+	this_cpu_inc(rseq_stats.fixup);
+}
+#endif /* CONFIG_RSEQ_STATS */
+
+#endif /* CONFIG_RSEQ */
