@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Restartable sequences, Rust implementation (`CONFIG_RSEQ_RUST`).
+//!
+//! This crate replaces the out-of-line parts of `kernel/rseq.c`: the
+//! `sys_rseq()` registration logic, the exit to user space slow path, the
+//! signal delivery fixup and the debug mode critical section checks. The
+//! inline hooks in `include/linux/rseq.h` and `include/linux/rseq_entry.h`,
+//! the syscall wrappers, static keys, statistics and tracepoints stay in C
+//! and call into the functions exported here.
+//!
+//! The behavior matches the C implementation errno for errno and signal for
+//! signal.
+
+use kernel::{
+    ffi::{
+        c_int,
+        c_long,
+        c_ulong, //
+    },
+    prelude::*,
+    rseq::{
+        CurrentRseq,
+        RawRegs,
+        RawTask,
+        RawUserArea,
+        Regs, //
+    },
+};
+
+mod cs;
+mod exit;
+mod registration;
+mod user;
+
+/// Registers or unregisters the rseq area of the current task.
+///
+/// Called by the C `sys_rseq()` syscall wrapper.
+///
+/// # Safety
+///
+/// Always safe to call from syscall context. `rseq` is a user space address
+/// that is only accessed through the user copy functions.
+// Required to be unsafe due to the `#[export]` annotation.
+#[export]
+pub unsafe extern "C" fn rseq_rs_sys_rseq(
+    rseq: *mut RawUserArea,
+    rseq_len: u32,
+    flags: c_int,
+    sig: u32,
+) -> c_long {
+    let req = registration::Request {
+        addr: rseq as usize,
+        len: rseq_len,
+        flags,
+        sig,
+    };
+    match registration::sys_rseq(&req) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno() as c_long,
+    }
+}
+
+/// Exit to user space fast path, called when `rseq_event::sched_switch` is
+/// set.
+///
+/// Returns `false` if the user memory access faulted or the data is invalid;
+/// the caller then defers to the slow path.
+///
+/// # Safety
+///
+/// Must be called from the current task's exit to user space path with
+/// interrupts and page faults disabled. `t` must be the current task and
+/// `regs` must point to its user register state.
+#[cfg(CONFIG_GENERIC_ENTRY)]
+#[export]
+pub unsafe extern "C" fn rseq_rs_exit_user_update(regs: *mut RawRegs, t: *mut RawTask) -> bool {
+    let _ = t;
+    // SAFETY: Guaranteed by the caller.
+    match unsafe { Regs::from_raw(regs) } {
+        Some(regs) => exit::exit_user_update(regs),
+        None => false,
+    }
+}
+
+/// Exit to user space slow path, invoked from `resume_user_mode_work()`.
+///
+/// # Safety
+///
+/// Must be called from the current task's context with interrupts enabled.
+/// `regs` is either NULL or points to the task's user register state.
+#[export]
+pub unsafe extern "C" fn __rseq_handle_slowpath(regs: *mut RawRegs) {
+    // SAFETY: Guaranteed by the caller.
+    let regs = unsafe { Regs::from_raw(regs) };
+    exit::handle_slowpath(regs);
+}
+
+/// Critical section fixup before a signal frame is set up.
+///
+/// # Safety
+///
+/// Must be called from the current task's context with interrupts enabled,
+/// and `regs` must point to the task's user register state.
+#[export]
+pub unsafe extern "C" fn __rseq_signal_deliver(sig: c_int, regs: *mut RawRegs) {
+    // SAFETY: Guaranteed by the caller.
+    if let Some(regs) = unsafe { Regs::from_raw(regs) } {
+        exit::signal_deliver(sig, regs);
+    }
+}
+
+/// Debug mode check on syscall return.
+///
+/// # Safety
+///
+/// Must be called from the current task's context, and `regs` must point to
+/// the task's user register state.
+#[export]
+pub unsafe extern "C" fn __rseq_debug_syscall_return(regs: *mut RawRegs) {
+    // SAFETY: Guaranteed by the caller.
+    if let Some(regs) = unsafe { Regs::from_raw(regs) } {
+        exit::debug_syscall_return(regs);
+    }
+}
+
+/// Debug mode critical section evaluation.
+///
+/// Called from the inline exit path with interrupts and page faults
+/// disabled, and from task context.
+///
+/// # Safety
+///
+/// `t` must be the current task, `regs` must point to its user register
+/// state, and `csaddr` must be below `TASK_SIZE`.
+#[export]
+pub unsafe extern "C" fn rseq_debug_update_user_cs(
+    t: *mut RawTask,
+    regs: *mut RawRegs,
+    csaddr: c_ulong,
+) -> bool {
+    let _ = t;
+    // SAFETY: Guaranteed by the caller.
+    match unsafe { Regs::from_raw(regs) } {
+        Some(mut regs) => exit::debug_update_user_cs(&CurrentRseq::get(), &mut regs, csaddr as u64),
+        None => false,
+    }
+}
