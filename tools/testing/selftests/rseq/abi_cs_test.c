@@ -451,6 +451,137 @@ TEST(legacy_timer_signal_via_irq_aborts_cs_before_frame)
 	itimer_abort(_metadata, 32);
 }
 
+/*
+ * Spec section 3.14, "signal arriving via IRQ while in the CS": both
+ * modes abort, legacy rewrites the IDs before the handler runs, v2 does
+ * not touch them (a modified cpu_id_start survives: writing IDs would
+ * have validated it first and killed the task).
+ */
+static volatile uint32_t handler_cpu_id_start;
+
+static void ids_handler(int sig, siginfo_t *si, void *ucv)
+{
+	record_handler(sig, si, ucv);
+	handler_cpu_id_start = area.cpu_id_start;
+}
+
+static int irq_signal_ids_child(void *p)
+{
+	struct sigaction sa = { .sa_sigaction = ids_handler, .sa_flags = SA_SIGINFO };
+	uint32_t len = (uintptr_t)p, real;
+	int round;
+
+	if (abi_pin_here() < 0)
+		return 40;
+	if (sys_rseq(&area, len, 0, ABI_RSEQ_SIG))
+		return 41;
+	sigaction(SIGALRM, &sa, NULL);
+	for (round = 0; round < 10; round++) {
+		real = area.cpu_id_start;
+		area.cpu_id_start = 0x5151;
+		arm_timer(20000);
+		if (spin_cs() != 1)
+			return 42;
+		while (!sig_count)
+			;
+		if (sig_ip != (uintptr_t)abi_cs_spin_abort) {
+			area.cpu_id_start = real;
+			continue;	/* aborted by something else first */
+		}
+		if (len == 32 && handler_cpu_id_start != real)
+			return 43;
+		if (len > 32 && handler_cpu_id_start != 0x5151)
+			return 44;
+		area.cpu_id_start = real;
+		return 0;
+	}
+	return 45;
+}
+
+TEST(legacy_irq_signal_in_cs_rewrites_ids_before_handler)
+{
+	int st;
+
+	ABI_REQUIRE_OWN_RSEQ();
+	ABI_REQUIRE_DEBUG_OFF();
+	st = abi_run_child(irq_signal_ids_child, (void *)32);
+	ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("child status %#x", st);
+}
+
+TEST(v2_irq_signal_in_cs_leaves_ids_untouched)
+{
+	int st;
+
+	ABI_REQUIRE_OWN_RSEQ();
+	ABI_REQUIRE_DEBUG_OFF();
+	st = abi_run_child(irq_signal_ids_child, (void *)64);
+	ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("child status %#x", st);
+}
+
+/*
+ * v2 preemption from a user interrupt on the same CPU evaluates the CS
+ * but does not write the IDs when they did not change (same CPU, same
+ * MM CID): a modified cpu_id_start survives being preempted many times.
+ */
+static atomic_int hog_stop;
+
+static void *plain_hog(void *arg)
+{
+	abi_pin((intptr_t)arg);
+	while (!atomic_load(&hog_stop))
+		;
+	return NULL;
+}
+
+static int v2_preempt_ids_child(void *p)
+{
+	uint32_t real, v;
+	unsigned long i;
+	pthread_t t;
+	int cpu = abi_pin_here();
+	bool slice;
+
+	if (cpu < 0)
+		return 40;
+	if (sys_rseq(&area, 64, 0, ABI_RSEQ_SIG))
+		return 41;
+	slice = area.flags & ABI_CS_FLAG_SLICE_AVAILABLE;
+	atomic_store(&hog_stop, 0);
+	if (pthread_create(&t, NULL, plain_hog, (void *)(intptr_t)cpu))
+		return 42;
+	/* let the hog start and settle the MM CIDs */
+	usleep(10000);
+	real = area.cpu_id_start;
+	area.cpu_id_start = 0x6161;
+	if (slice)
+		area.slice_ctrl.request = 1;
+	/* spin without syscalls until preempted (request cleared) or bound */
+	for (i = 0; i < (1UL << 31); i++) {
+		v = ABI_ACCESS_ONCE(area.slice_ctrl.all);
+		if (slice && !v)
+			break;
+	}
+	v = area.cpu_id_start;
+	area.cpu_id_start = real;
+	atomic_store(&hog_stop, 1);
+	pthread_join(t, NULL);
+	if (v != 0x6161)
+		return 43;
+	if (slice && area.slice_ctrl.all)
+		return 44;	/* never preempted within the bound */
+	return 0;
+}
+
+TEST(v2_preemption_same_cpu_does_not_write_ids)
+{
+	int st;
+
+	ABI_REQUIRE_OWN_RSEQ();
+	ABI_REQUIRE_DEBUG_OFF();
+	st = abi_run_child(v2_preempt_ids_child, NULL);
+	ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("child status %#x", st);
+}
+
 static int v2_irq_sig_mismatch_child(void *p)
 {
 	if (sys_rseq(&area, 64, 0, ABI_RSEQ_SIG ^ 1))
