@@ -5,8 +5,9 @@
  * Forked children feed random sys_rseq() arguments and random rseq_cs
  * descriptors to the kernel and then provoke event processing (signals
  * on syscall return, timer signals via interrupt, voluntary sleeps,
- * failed exec, membarrier). Every outcome must be one of: a documented
- * return value of sys_rseq(), a clean exit, or death by SIGSEGV. Any
+ * failed exec, membarrier, slice extension prctl/requests/yield). Every
+ * outcome must be one of: a documented return value, a clean exit, or
+ * death by SIGSEGV. Any
  * other signal, an unexpected errno, a hang (per-child watchdog) or a
  * kernel crash fails the test.
  *
@@ -178,7 +179,7 @@ static int fuzz_child(uint64_t seed)
 		}
 		if (rnd() % 8 == 0)	/* read-only violation */
 			((volatile uint32_t *)rs)[rnd() % 8] ^= 1 << (rnd() % 32);
-		switch (rnd() % 6) {
+		switch (rnd() % 7) {
 		case 0:
 			raise(SIGUSR1);
 			break;
@@ -211,6 +212,25 @@ static int fuzz_child(uint64_t seed)
 			break;
 		}
 #endif
+		case 5: {
+			/* slice extension: random prctl, control word, yield */
+			unsigned long j;
+			long pr;
+
+			pr = abi_prctl_slice(rnd() % 4, rnd() % 3, rnd() % 8 == 0, 0);
+			if (pr == -1 && errno != EINVAL && errno != ENXIO &&
+			    errno != ABI_ENOTSUPP && errno != EFAULT)
+				return 1;
+			if (pr != -1 && pr != 0 && pr != 1)
+				return 1;
+			rs->slice_ctrl.all = rnd() % 4 ? 1 : (uint32_t)rnd();
+			for (j = 0; j < 200000; j++)
+				asm volatile("" ::: "memory");
+			pr = sys_slice_yield();
+			if (pr != 0 && pr != 1 && !(pr == -1 && errno == ENOSYS))
+				return 1;
+			break;
+		}
 		default:
 			sys_membarrier(ABI_MB_REGISTER_RSEQ, 0, 0);
 			sys_membarrier(ABI_MB_PRIVATE_EXPEDITED_RSEQ, rnd() & 1, rnd() % 4);
