@@ -7,8 +7,8 @@
  * on syscall return, timer signals via interrupt, voluntary sleeps,
  * failed exec, membarrier, slice extension prctl/requests/yield). Every
  * outcome must be one of: a documented return value, a clean exit, or
- * death by SIGSEGV. Any other signal, an unexpected errno, a hang (per-
- * child watchdog) or a kernel crash fails the test.
+ * death by SIGSEGV. Any other signal, an unexpected errno, a hang
+ * (per-child watchdog) or a kernel crash fails the test.
  *
  * The run is bounded both by an iteration count and by wall time:
  * ABI_FUZZ_ITERS (default 1000) and ABI_FUZZ_SECONDS (default 60).
