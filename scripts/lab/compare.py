@@ -48,6 +48,32 @@ def main(argv):
             differ.append(n)
             mark = "   <-- differs"
         print(f"  {n:<{width}}  " + "  ".join(f"{s:>6}" for s in row) + mark)
+    # Nested test cases of harness tests (abi_*_test, legacy_check, ...):
+    # only the rows that are not PASS everywhere are listed.
+    sub_names = []
+    for r in runs:
+        for t in r.get("subtests", []):
+            if t["name"] not in sub_names:
+                sub_names.append(t["name"])
+    shown = 0
+    for n in sub_names:
+        row = []
+        for r in runs:
+            st = next((t["status"] for t in r.get("subtests", []) if t["name"] == n), "MISSING")
+            row.append(st)
+            npass += st == "PASS"
+            nfail += st in ("FAIL", "MISSING")
+            nskip += st == "SKIP"
+        if len(set(row)) > 1:
+            differ.append(n)
+        if set(row) != {"PASS"}:
+            if not shown:
+                print("  nested test cases that did not pass everywhere:")
+            shown += 1
+            mark = "   <-- differs" if len(set(row)) > 1 else ""
+            print(f"    {n:<{width}}  " + "  ".join(f"{s:>6}" for s in row) + mark)
+    if sub_names:
+        print(f"  nested test cases: {len(sub_names)} per build, {len(sub_names) - shown} passed on every build")
     problems = 0
     for r in runs:
         for p in r["problems"]:

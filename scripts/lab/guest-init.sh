@@ -9,6 +9,11 @@
 /bin/busybox mount -t devtmpfs devtmpfs /dev 2>/dev/null
 /bin/busybox mount -t tmpfs tmpfs /tmp
 /bin/busybox mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+# devtmpfs has no /dev/fd or /dev/std*; the kselftest runner logs to /dev/stdout.
+/bin/busybox ln -sf /proc/self/fd /dev/fd
+/bin/busybox ln -sf /proc/self/fd/0 /dev/stdin
+/bin/busybox ln -sf /proc/self/fd/1 /dev/stdout
+/bin/busybox ln -sf /proc/self/fd/2 /dev/stderr
 export PATH=/bin:/usr/bin:/sbin:/usr/sbin
 export HOME=/root
 # shellcheck disable=SC1091 # written by mkinitramfs.sh

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 
+SUBTEST_RE = re.compile(r"^# (not ok|ok) \d+ (.+?)(?:\s+#\s*(SKIP|XFAIL)\b\s*(.*))?$")
 KSFT_RE = re.compile(r"^(not ok|ok) (\d+) selftests: (\S+): (\S+)(?:\s+#\s*(SKIP|TIMEOUT|XFAIL)\b\s*(.*))?")
 PLAN_RE = re.compile(r"^1\.\.(\d+)$")
 KUNIT_SUITE_RE = re.compile(r"^(?:\[\s*[\d.]+\]\s*)?(not ok|ok) (\d+) (\S+)(?:\s+#\s*(SKIP)\b\s*(.*))?$")
@@ -93,6 +94,8 @@ def run_guest(args, t0):
                         current = line.split(": ", 2)[-1]
                     elif line.startswith("RSEQ-LAB: guest up"):
                         log(t0, line[len("RSEQ-LAB: "):])
+                    elif line.startswith("BENCH ") or line.startswith("rseq_bench: "):
+                        log(t0, f"  {line}")
                     elif BAD_KERNEL_RE.search(line):
                         log(t0, f"  kernel: {line.strip()}")
                 logf.flush()
@@ -111,6 +114,8 @@ def run_guest(args, t0):
 def parse(lines):
     """Extract the verdict from the console lines."""
     tests = []
+    subtests = []
+    pending_sub = []
     plan = None
     in_tests = False
     end_seen = False
@@ -138,8 +143,20 @@ def parse(lines):
         m = PLAN_RE.match(line)
         if m and plan is None:
             plan = int(m.group(1))
+        m = SUBTEST_RE.match(line)
+        if m:
+            # A harness test's own results, nested under the kselftest.
+            directive = m.group(3)
+            status = "SKIP" if directive == "SKIP" else ("FAIL" if m.group(1) == "not ok" else "PASS")
+            pending_sub.append({"name": m.group(2).strip(), "status": status,
+                                "reason": (m.group(4) or "").strip()})
+            continue
         m = KSFT_RE.match(line)
         if m:
+            for sub in pending_sub:
+                sub["name"] = f"{m.group(4)}/{sub['name']}"
+                subtests.append(sub)
+            pending_sub = []
             directive = m.group(5)
             if directive == "SKIP":
                 status = "SKIP"
@@ -164,7 +181,59 @@ def parse(lines):
                           "reason": (m.group(5) or "").strip()})
             depth_suite = None
     bad = [l for l in (dmesg or lines) if BAD_KERNEL_RE.search(l)]
-    return tests, kunit, plan, end_seen, bool(dmesg), bad
+    return tests, subtests, kunit, plan, end_seen, bool(dmesg), bad
+
+
+BENCH_RE = re.compile(r"^BENCH (\S+) (\S+) ([\d.]+)$")
+BENCH_END_RE = re.compile(r"^RSEQ-LAB: END BENCH rc=(\d+)")
+
+
+def bench_main(args, t0):
+    """--bench: boot, collect the BENCH lines, judge only the run itself."""
+    start = time.time()
+    lines, timed_out, rc = run_guest(args, t0)
+    elapsed = int(time.time() - start)
+    results = []
+    end_rc = None
+    dmesg = []
+    in_dmesg = False
+    for line in lines:
+        m = BENCH_RE.match(line)
+        if m:
+            results.append({"op": m.group(1), "variant": m.group(2), "ns": float(m.group(3))})
+        m = BENCH_END_RE.match(line)
+        if m:
+            end_rc = int(m.group(1))
+        if line.startswith("RSEQ-LAB: BEGIN DMESG"):
+            in_dmesg = True
+        elif line.startswith("RSEQ-LAB: END DMESG"):
+            in_dmesg = False
+        elif in_dmesg:
+            dmesg.append(line)
+    bad = [l for l in (dmesg or lines) if BAD_KERNEL_RE.search(l)]
+    problems = []
+    if timed_out:
+        problems.append(f"guest did not finish within {args.timeout} s")
+    elif end_rc is None:
+        problems.append(f"guest stopped before the benchmark finished (qemu exit {rc})")
+    elif end_rc != 0:
+        problems.append(f"rseq_bench exited with {end_rc}")
+    if not results:
+        problems.append("no BENCH lines")
+    if bad:
+        problems.append(f"kernel log shows {len(bad)} WARN/BUG/Oops/panic line(s)")
+    ok = not problems
+    with open(args.json, "w") as f:
+        json.dump({"label": args.label, "bench": results, "problems": problems,
+                   "kernel_log_bad": bad[:50], "seconds": elapsed, "ok": ok}, f, indent=1)
+    for p in problems:
+        print(f"  PROBLEM: {p}")
+    if not ok:
+        print(f"  console tail ({args.log}):")
+        for l in lines[-30:]:
+            print(f"    | {l}")
+    log(t0, f"{args.label}: {len(results)} measurements, {elapsed} s, {'ok' if ok else 'FAILED'}")
+    return 0 if ok else 1
 
 
 def main():
@@ -179,13 +248,17 @@ def main():
     ap.add_argument("--memory", default="1G")
     ap.add_argument("--append", default="")
     ap.add_argument("--icount", action="store_true")
+    ap.add_argument("--bench", action="store_true",
+                    help="the guest runs rseq_bench (make bench), not the kselftests")
     args = ap.parse_args()
     t0 = float(os.environ.get("LAB_T0", time.time()))
+    if args.bench:
+        return bench_main(args, t0)
 
     start = time.time()
     lines, timed_out, rc = run_guest(args, t0)
     elapsed = int(time.time() - start)
-    tests, kunit, plan, end_seen, have_dmesg, bad = parse(lines)
+    tests, subtests, kunit, plan, end_seen, have_dmesg, bad = parse(lines)
     problems = []
     if timed_out:
         problems.append(f"guest did not finish within {args.timeout} s (hang?); raise GUEST_TIMEOUT if it is just slow")
@@ -206,13 +279,22 @@ def main():
     nskip = sum(1 for t in results if t["status"] == "SKIP")
     ok = not problems and nfail == 0 and npass > 0
     with open(args.json, "w") as f:
-        json.dump({"label": args.label, "tests": results, "problems": problems,
+        json.dump({"label": args.label, "tests": results, "subtests": subtests,
+                   "problems": problems,
                    "kernel_log_bad": bad[:50], "seconds": elapsed, "ok": ok}, f, indent=1)
 
     print(f"\n==== {args.label}: rseq selftests ({elapsed} s in the guest) ====")
     for t in results:
         reason = f"  ({t['reason']})" if t["reason"] and t["status"] != "PASS" else ""
         print(f"  {t['status']:4}  {t['name']}{reason}")
+    if subtests:
+        sp = sum(1 for t in subtests if t["status"] == "PASS")
+        sf = [t for t in subtests if t["status"] == "FAIL"]
+        ss = [t for t in subtests if t["status"] == "SKIP"]
+        print(f"  nested test cases: {sp} passed, {len(sf)} failed, {len(ss)} skipped")
+        for t in sf + ss:
+            reason = f"  ({t['reason']})" if t["reason"] else ""
+            print(f"    {t['status']:4}  {t['name']}{reason}")
     for p in problems:
         print(f"  PROBLEM: {p}")
     if bad:
