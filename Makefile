@@ -16,7 +16,7 @@ LAB := scripts/lab
 IMPL ?= c
 export IMPL KDIR WORK LAB_CACHE FULL TESTS BASE_VERSION GUEST_TIMEOUT GUEST_APPEND SMP JOBS CONFIG_EXTRA
 
-.PHONY: help run test check provision fetch tree apply config build guest series clean distclean
+.PHONY: help run test check provision fetch tree apply config build guest series series-check bench clean distclean
 
 help:
 	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
@@ -54,6 +54,13 @@ guest: build
 
 series: apply
 	@$(LAB)/series.sh
+
+# Every patch builds with CONFIG_RSEQ_RUST off and on (slow: not in CI).
+series-check:
+	@$(LAB)/series-check.sh
+
+bench:
+	@$(LAB)/bench.sh
 
 clean:
 	rm -rf out

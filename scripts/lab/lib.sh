@@ -12,9 +12,9 @@ export LAB_T0
 
 # The kernel tree the series is applied to, and one build folder per
 # implementation of rseq.
-TREE="$WORK/linux"
+TREE=${LAB_TREE:-$WORK/linux}
 IMPL=${IMPL:-c}
-BUILD="$WORK/build-$IMPL"
+BUILD=${LAB_BUILD:-$WORK/build-$IMPL}
 
 LLVM_SUFFIX=${LLVM_SUFFIX:--19}
 export LIBCLANG_PATH=${LIBCLANG_PATH:-/usr/lib/llvm${LLVM_SUFFIX}/lib}
