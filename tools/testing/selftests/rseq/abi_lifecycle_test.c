@@ -109,6 +109,70 @@ TEST(fork_child_inherits_v2_mode)
 	ASSERT_TRUE(ABI_KILLED_BY_SEGV(st)) TH_LOG("child status %#x", st);
 }
 
+/*
+ * The fork child's IDs are written on its first return to user space
+ * (wake_up_new_task() marks them changed). For v2 that write validates
+ * the inherited user values against the inherited kernel cache first.
+ */
+static int fork_first_return_child(void *arg)
+{
+	return (int)area.cpu_id_start == abi_cur_cpu() ? 0 : 1;
+}
+
+/*
+ * The intermediate process makes the violation and forks; it may itself
+ * get an ID update while its cpu_id_start is modified (the fork can
+ * reschedule it and change its MM CID), so it only reports the child's
+ * fate: 10 killed by SIGSEGV, 11 clean exit, 12 other.
+ */
+static int fork_first_return_parent(void *arg)
+{
+	uint32_t len = (uintptr_t)arg, real;
+	int st;
+
+	if (abi_pin_here() < 0)
+		return 20;
+	if (sys_rseq(&area, len, 0, ABI_RSEQ_SIG))
+		return 21;
+	real = area.cpu_id_start;
+	area.cpu_id_start = 0x7777;
+	st = abi_run_child(fork_first_return_child, NULL);
+	area.cpu_id_start = real;
+	if (ABI_KILLED_BY_SEGV(st))
+		return 10;
+	if (ABI_EXITED_OK(st))
+		return 11;
+	return 12;
+}
+
+static void fork_first_return(struct __test_metadata *_metadata, uint32_t len)
+{
+	int st, tries;
+
+	for (tries = 0; tries < 5; tries++) {
+		st = abi_run_child(fork_first_return_parent, (void *)(uintptr_t)len);
+		if (ABI_KILLED_BY_SEGV(st))
+			continue;	/* the forking process got an update: retry */
+		ASSERT_TRUE(WIFEXITED(st)) TH_LOG("status %#x", st);
+		ASSERT_EQ(WEXITSTATUS(st), len == 32 ? 11 : 10);
+		return;
+	}
+	ASSERT_TRUE(0) TH_LOG("forking process killed in every attempt");
+}
+
+TEST(legacy_fork_child_ids_rewritten_on_first_return)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	ABI_REQUIRE_DEBUG_OFF();
+	fork_first_return(_metadata, 32);
+}
+
+TEST(v2_fork_child_validates_inherited_ids_on_first_return)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	fork_first_return(_metadata, 64);
+}
+
 /* G6: threads, vfork and CLONE_VM children start unregistered */
 static void *thread_fn(void *arg)
 {
