@@ -175,11 +175,15 @@ def parse(lines):
             depth_suite = m.group(1)
             continue
         m = KUNIT_SUITE_RE.match(line)
-        if m and depth_suite and m.group(3) == depth_suite:
+        if m and depth_suite:
             status = "SKIP" if m.group(4) else ("FAIL" if m.group(1) == "not ok" else "PASS")
-            kunit.append({"name": "kunit:" + depth_suite, "status": status,
-                          "reason": (m.group(5) or "").strip()})
-            depth_suite = None
+            if m.group(3) == depth_suite:
+                kunit.append({"name": "kunit:" + depth_suite, "status": status,
+                              "reason": (m.group(5) or "").strip()})
+                depth_suite = None
+            else:
+                subtests.append({"name": f"kunit:{depth_suite}/{m.group(3)}", "status": status,
+                                 "reason": (m.group(5) or "").strip()})
     bad = [l for l in (dmesg or lines) if BAD_KERNEL_RE.search(l)]
     return tests, subtests, kunit, plan, end_seen, bool(dmesg), bad
 
