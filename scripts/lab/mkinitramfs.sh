@@ -8,6 +8,11 @@
 #   TESTS   space-separated kselftest names ("basic_test run_legacy_check.sh");
 #           empty runs the whole rseq collection
 #   FULL=1  the full run_param_test.sh matrix instead of the reduced one
+#
+# BENCH=/path/to/program packs the benchmark guest instead (make bench):
+# busybox, that program as /bin/rseq_bench (plus its host libraries) and an
+# /init that runs it with BENCH_ARGS and glibc's rseq off.
+# Output: $WORK/guest-bench/initramfs.cpio.gz (the same for every IMPL).
 set -eu
 # shellcheck source=scripts/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -18,10 +23,16 @@ set -eu
 PARAM_TEST_REDUCED_ARGS="-r 20"
 
 install_dir="$BUILD/kselftest_install"
-[ -f "$install_dir/run_kselftest.sh" ] || die "no kselftests in $install_dir" "run 'make build IMPL=$IMPL'"
-out="$WORK/guest-$IMPL"
+bench=${BENCH:-}
+if [ -n "$bench" ]; then
+	[ -x "$bench" ] || die "no benchmark program $bench" "run 'make bench'"
+	out="$WORK/guest-bench"
+else
+	[ -f "$install_dir/run_kselftest.sh" ] || die "no kselftests in $install_dir" "run 'make build IMPL=$IMPL'"
+	out="$WORK/guest-$IMPL"
+fi
 root="$out/root"
-step "guest: packing initramfs"
+step "guest: packing initramfs${bench:+ (benchmark)}"
 rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,root,etc}
 
@@ -37,14 +48,20 @@ for applet in $("$busybox" --list); do
 	*) ln -s busybox "$root/bin/$applet" ;;
 	esac
 done
-cp /bin/bash "$root/bin/bash"
-ln -s bash "$root/bin/sh"
+if [ -n "$bench" ]; then
+	ln -s busybox "$root/bin/sh"
+	cp "$bench" "$root/bin/rseq_bench"
+	elves=("$root/bin/rseq_bench")
+else
+	cp /bin/bash "$root/bin/bash"
+	ln -s bash "$root/bin/sh"
+	cp -a "$install_dir" "$root/kselftest"
+	elves=("$root/bin/bash" "$root/kselftest")
+fi
 ln -s ../../bin/env "$root/usr/bin/env"
 
-cp -a "$install_dir" "$root/kselftest"
-
 # Shared libraries of every ELF file in the guest, with their paths.
-find "$root/bin/bash" "$root/kselftest" -type f -perm -u+x -o -type f -name '*.so' |
+find "${elves[@]}" -type f -perm -u+x -o -type f -name '*.so' |
 	while read -r elf; do
 		ldd "$elf" 2>/dev/null | grep -o -E '/[^ ]+' || true
 	done | sort -u | while read -r lib; do
@@ -52,6 +69,44 @@ find "$root/bin/bash" "$root/kselftest" -type f -perm -u+x -o -type f -name '*.s
 	mkdir -p "$root$(dirname "$lib")"
 	cp -L "$lib" "$root$lib"
 done
+
+if [ -n "$bench" ]; then
+	cat >"$root/init" <<'INIT'
+#!/bin/busybox sh
+# /init of the benchmark guest (written by mkinitramfs.sh): run the
+# benchmark once, dump the kernel log between markers, reboot (QEMU's
+# -no-reboot turns that into exit).
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t sysfs sysfs /sys
+/bin/busybox mount -t devtmpfs devtmpfs /dev 2>/dev/null
+/bin/busybox mount -t tmpfs tmpfs /tmp
+export PATH=/bin:/usr/bin:/sbin:/usr/sbin
+# tsc-early becomes tsc after the refined calibration, about 1 s after
+# boot: wait for it so that the switch does not land in a measurement
+# (idle time costs nothing with -icount sleep=off).
+cs_file=/sys/devices/system/clocksource/clocksource0/current_clocksource
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	[ "$(cat $cs_file 2>/dev/null)" = tsc ] && break
+	sleep 1
+done
+cs=$(cat $cs_file 2>/dev/null)
+echo "RSEQ-LAB: guest up: kernel $(uname -r), nproc $(nproc), clocksource ${cs:-unknown}, cmdline: $(cat /proc/cmdline)"
+echo "BENCHINFO clocksource ${cs:-unknown}"
+. /lab.conf
+echo "RSEQ-LAB: BEGIN BENCH"
+GLIBC_TUNABLES=glibc.pthread.rseq=0 /bin/rseq_bench $BENCH_ARGS
+echo "RSEQ-LAB: END BENCH rc=$?"
+echo "RSEQ-LAB: BEGIN DMESG"
+dmesg 2>&1 || echo "RSEQ-LAB: dmesg failed"
+echo "RSEQ-LAB: END DMESG"
+reboot -f
+INIT
+	chmod 0755 "$root/init"
+	printf 'BENCH_ARGS="%s"\n' "${BENCH_ARGS:-}" >"$root/lab.conf"
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
+	log "initramfs: $out/initramfs.cpio.gz ($(($(stat -c %s "$out/initramfs.cpio.gz") / 1024)) KiB; benchmark${BENCH_ARGS:+ $BENCH_ARGS})"
+	exit 0
+fi
 
 tests=""
 for t in ${TESTS:-}; do
