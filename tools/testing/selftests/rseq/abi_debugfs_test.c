@@ -359,7 +359,7 @@ static int slice_debug_child(void *p)
 	if (sys_rseq(&area, 64, ABI_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG))
 		return 30;
 	if (!(area.flags & ABI_CS_FLAG_SLICE_ENABLED))
-		return 4;	/* KSFT_SKIP: not available */
+		return abi_slice_expected() ? 34 : 4;	/* 4: SKIP, not available */
 	atomic_store(&noise_stop, 0);
 	if (pthread_create(&t, NULL, noise, (void *)(intptr_t)cpu))
 		return 31;

@@ -40,34 +40,48 @@ static bool read_sstats(struct sstats *s)
 	return true;
 }
 
-/* 1: configured and key on; 0: ENOTSUPP; skip reason via *why */
+/*
+ * 1: configured and key on; 0: not available (reason in *why);
+ * -1: configured (rseq_slice_yield exists) but GET fails.
+ */
 static int slice_support(const char **why)
 {
 	long r;
 
-	errno = 0;
-	r = abi_prctl_slice(ABI_PR_SLICE_GET, 0, 0, 0);
-	if (r < 0 && errno == ABI_ENOTSUPP) {
+	if (!abi_slice_configured()) {
 		*why = "kernel without CONFIG_RSEQ_SLICE_EXTENSION";
 		return 0;
 	}
+	errno = 0;
+	r = abi_prctl_slice(ABI_PR_SLICE_GET, 0, 0, 0);
+	if (r != 0) {
+		*why = "PR_RSEQ_SLICE_EXTENSION_GET failed although rseq_slice_yield exists";
+		return -1;
+	}
 	if (sys_rseq(&area, 64, 0, ABI_RSEQ_SIG)) {
 		*why = "v2 registration failed";
-		return 0;
+		return -1;
 	}
 	r = area.flags & ABI_CS_FLAG_SLICE_AVAILABLE;
 	sys_rseq(&area, 64, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG);
-	if (!r) {
-		*why = "slice extension disabled (rseq_slice_ext=0) or not v2";
+	if (!abi_slice_expected()) {
+		*why = "slice extension disabled (rseq_slice_ext= on the command line)";
 		return 0;
+	}
+	if (!r) {
+		*why = "v2 registration without RSEQ_CS_FLAG_SLICE_EXT_AVAILABLE";
+		return -1;
 	}
 	return 1;
 }
 
 #define REQUIRE_SLICE() do {						\
 	const char *__why = "";						\
+	int __r;							\
 	ABI_REQUIRE_OWN_RSEQ();						\
-	if (!slice_support(&__why))					\
+	__r = slice_support(&__why);					\
+	ASSERT_GE(__r, 0) TH_LOG("%s", __why);				\
+	if (!__r)							\
 		SKIP(return, "%s", __why);				\
 } while (0)
 
@@ -85,6 +99,20 @@ TEST(prctl_arg4_arg5_nonzero_einval_on_every_config)
 	EXPECT_PRCTL_ERR(ABI_PR_SLICE_GET, 0, 0, 1, EINVAL);
 	EXPECT_PRCTL_ERR(ABI_PR_SLICE_SET, 1, 1, 0, EINVAL);
 	EXPECT_PRCTL_ERR(ABI_PR_SLICE_SET, 0, 0, 1, EINVAL);
+}
+
+TEST(prctl_without_config_is_enotsupp_for_every_subcommand)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	if (abi_slice_configured())
+		SKIP(return, "kernel has CONFIG_RSEQ_SLICE_EXTENSION");
+	EXPECT_PRCTL_ERR(ABI_PR_SLICE_GET, 0, 0, 0, ABI_ENOTSUPP);
+	EXPECT_PRCTL_ERR(ABI_PR_SLICE_GET, 1, 0, 0, ABI_ENOTSUPP);
+	EXPECT_PRCTL_ERR(ABI_PR_SLICE_SET, 1, 0, 0, ABI_ENOTSUPP);
+	EXPECT_PRCTL_ERR(0, 0, 0, 0, ABI_ENOTSUPP);
+	ASSERT_EQ(sys_rseq(&area, 64, ABI_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG), 0);
+	ASSERT_EQ(area.flags, 0);
+	EXPECT_PRCTL_ERR(ABI_PR_SLICE_SET, 1, 0, 0, ABI_ENOTSUPP);
 }
 
 TEST(prctl_errors)

@@ -122,6 +122,20 @@ static inline long sys_slice_yield(void)
 	return syscall(__NR_rseq_slice_yield);
 }
 
+/*
+ * Whether the kernel has CONFIG_RSEQ_SLICE_EXTENSION, decided by a
+ * probe independent of the prctl under test: rseq_slice_yield() is a
+ * sys_ni (ENOSYS) stub without it and returns 0 when nothing was granted.
+ */
+static inline bool abi_slice_configured(void)
+{
+	long r;
+
+	errno = 0;
+	r = syscall(__NR_rseq_slice_yield);
+	return !(r == -1 && errno == ENOSYS);
+}
+
 static inline long abi_prctl_slice(unsigned long op, unsigned long arg3,
 				   unsigned long arg4, unsigned long arg5)
 {
@@ -375,6 +389,22 @@ static inline int abi_kstrtobool(const char *s)
 	default:
 		return -1;
 	}
+}
+
+/*
+ * Whether v2 registrations must get RSEQ_CS_FLAG_SLICE_EXT_AVAILABLE:
+ * the extension is configured and not disabled on the command line.
+ */
+static inline bool abi_slice_expected(void)
+{
+	char val[64];
+
+	if (!abi_slice_configured())
+		return false;
+	if (abi_cmdline_param("rseq_slice_ext=", val, sizeof(val)) &&
+	    abi_kstrtobool(val) == 0)
+		return false;
+	return true;
 }
 
 /*
