@@ -39,6 +39,26 @@ static struct abi_rseq_cs desc;
 		SKIP(return, "%s missing (debugfs not mounted or feature not configured)", path); \
 } while (0)
 
+static bool debugfs_mounted(void)
+{
+	char buf[8192];
+
+	if (abi_read_file("/proc/mounts", buf, sizeof(buf)) <= 0)
+		return false;
+	return strstr(buf, " /sys/kernel/debug debugfs ") != NULL;
+}
+
+/* The rseq debugfs directory and its debug file always exist. */
+TEST(debugfs_rseq_debug_file_exists)
+{
+	if (geteuid() != 0)
+		SKIP(return, "needs root for debugfs");
+	if (!debugfs_mounted())
+		SKIP(return, "debugfs not mounted at /sys/kernel/debug");
+	ASSERT_EQ(access(ABI_DEBUGFS_DIR, F_OK), 0);
+	ASSERT_EQ(access(DEBUG_FILE, R_OK | W_OK), 0);
+}
+
 /* ---- debug key fixture ---- */
 
 FIXTURE(dbg)
