@@ -27,9 +27,32 @@ def missing(name):
 
 
 def main(argv):
-    # "check:NAME=STATUS" arguments are lab checks outside the guests.
+    """Arguments: results files, "group:TITLE" to start another table of
+    runs compared with each other, "check:NAME=STATUS" for lab checks."""
     checks = [a[len("check:"):].split("=", 1) for a in argv if a.startswith("check:")]
-    runs = [load(p) for p in argv if not p.startswith("check:")]
+    groups = [["rseq selftests", []]]
+    for a in argv:
+        if a.startswith("group:"):
+            groups.append([a[len("group:"):], []])
+        elif not a.startswith("check:"):
+            groups[-1][1].append(load(a))
+    totals = [0, 0, 0]
+    for title, runs in groups:
+        if runs:
+            for i, n in enumerate(compare(title, runs)):
+                totals[i] += n
+    npass, nfail, nskip = totals
+    for name, status in checks:
+        print(f"  lab check {name}: {status}")
+        npass += status.startswith("ok")
+        nfail += not status.startswith("ok")
+    print(f"total: {npass} passed, {nfail} failed, {nskip} skipped")
+    return 0 if not nfail else 1
+
+
+def compare(title, runs):
+    """Print one table; return (passed, failed, skipped), where a
+    difference between the runs or a run's problem counts as failed."""
     names = []
     for r in runs:
         for t in r["tests"]:
@@ -37,7 +60,7 @@ def main(argv):
                 names.append(t["name"])
     width = max([len(n) for n in names] + [20])
     labels = [r["label"] for r in runs]
-    print("\n==== rseq selftests, side by side ====")
+    print(f"\n==== {title}, side by side ====")
     print(f"  {'test':<{width}}  " + "  ".join(f"{l:>6}" for l in labels))
     differ = []
     npass = nfail = nskip = 0
@@ -88,12 +111,7 @@ def main(argv):
         print(f"  {r['label']}: {r['seconds']} s in the guest")
     if differ:
         print(f"  {len(differ)} test(s) differ between builds: {', '.join(differ)}")
-    for name, status in checks:
-        print(f"  lab check {name}: {status}")
-        npass += status.startswith("ok")
-        problems += not status.startswith("ok")
-    print(f"total: {npass} passed, {nfail + problems + len(differ)} failed, {nskip} skipped")
-    return 0 if not (nfail or problems or differ) else 1
+    return npass, nfail + problems + len(differ), nskip
 
 
 if __name__ == "__main__":

@@ -22,12 +22,20 @@ else
 	log "the series has no CONFIG_RSEQ_RUST yet: testing IMPL=c only"
 fi
 
-results=""
+# Further boots of each build run the ABI tests with boot parameters:
+# the debug key on (debug-only checks, rseq_debug= parsing) and slice
+# extensions off (rseq_slice_ext=). The first boot skips those tests.
+# Each entry is LABEL=PARAMETERS.
+BOOTS="debug=rseq_debug=1 noslice=rseq_slice_ext=0"
+
 rc=0
 lab_selftest=skipped
 for impl in $impls; do
 	IMPL=$impl SKIP_PROVISION=1 "$lab/run.sh" || rc=1
-	results="$results $WORK/results-$impl.json"
+	for boot in $BOOTS; do
+		IMPL=$impl RUN_LABEL="$impl+${boot%%=*}" BOOT_ONLY=1 TESTS=run_abi_tests.sh \
+			GUEST_APPEND="${boot#*=}" "$lab/run.sh" || rc=1
+	done
 	if [ "$impl" = c ]; then
 		# The lab's own bad-input cases boot the C build's kernel.
 		if "$lab/selftest.sh"; then lab_selftest=ok; else lab_selftest=FAILED; rc=1; fi
@@ -42,10 +50,23 @@ else
 fi
 
 for impl in $impls; do
-	echo "stage times (IMPL=$impl):"
+	echo "stage times ($impl):"
 	sed 's/^/  /' "$WORK/times-$impl.txt"
+	for boot in $BOOTS; do
+		echo "  boot with ${boot#*=}: $(awk '$1 == "boot" {print $2}' "$WORK/times-$impl+${boot%%=*}.txt" 2>/dev/null) s"
+	done
 done
 log "make test took $(($(date +%s) - t_start)) s"
-# shellcheck disable=SC2086 # results is a list of paths
-python3 "$lab/compare.py" $results "check:bad-input=$lab_selftest" "check:series=$series" || rc=1
+args=()
+for impl in $impls; do
+	args+=("$WORK/results-$impl.json")
+done
+for boot in $BOOTS; do
+	args+=("group:ABI tests booted with ${boot#*=}")
+	for impl in $impls; do
+		args+=("$WORK/results-$impl+${boot%%=*}.json")
+	done
+done
+python3 "$lab/compare.py" "${args[@]}" \
+	"check:bad-input=$lab_selftest" "check:series=$series" || rc=1
 exit "$rc"
