@@ -198,23 +198,61 @@ TEST(v2_signal_from_raise_outside_cs_leaves_rseq_cs)
  * system call never looks at rseq_cs, so even a bogus value survives;
  * the same value is fatal at the next signal delivery (legacy).
  */
+/*
+ * Make one system call with area.rseq_cs set to @cs and return what the
+ * kernel left in rseq_cs in *@after. The value is stored right before
+ * the syscall instruction and cleared right after it: an interrupt that
+ * preempts the task in user mode (which does evaluate the CS) would have
+ * to land on one of those three instructions, so only the system call
+ * itself sees the bogus descriptor.
+ */
+static long syscall_with_rseq_cs(uint64_t cs, uint64_t *after, long nr,
+				 long a1, long a2, long a3, long a4, long a5)
+{
+	register long r10 __asm__("r10") = a4;
+	register long r8 __asm__("r8") = a5;
+	long ret;
+
+	__asm__ __volatile__("movq %[cs], %[slot]\n\t"
+			     "syscall\n\t"
+			     "movq %[slot], %[after]\n\t"
+			     "movq $0, %[slot]\n\t"
+			     : "=a" (ret), [slot] "+m" (area.rseq_cs),
+			       [after] "=r" (*after)
+			     : "0" (nr), "D" (a1), "S" (a2), "d" (a3),
+			       "r" (r10), "r" (r8), [cs] "r" (cs)
+			     : "rcx", "r11", "memory");
+	return ret;
+}
+
 static int bogus_cs_sleep_child(void *p)
 {
+	struct timespec ts = { .tv_nsec = 500 * 1000 };
+	char *argv[] = { "abi-not-exec", NULL };
+	char *envp[] = { NULL };
 	uint32_t len = (uintptr_t)p;
-	int i;
+	uint64_t after;
+	int fd, i;
 
 	if (abi_pin_here() < 0)
 		return 30;
+	fd = abi_not_exec_fd();
+	if (fd < 0)
+		return 34;
 	if (sys_rseq(&area, len, 0, ABI_RSEQ_SIG))
 		return 31;
-	area.rseq_cs = ~0ULL;
-	for (i = 0; i < 5; i++)
-		usleep(500);
-	if (abi_failed_exec() != ENOEXEC)
+	for (i = 0; i < 5; i++) {
+		if (syscall_with_rseq_cs(~0ULL, &after, SYS_nanosleep,
+					 (long)&ts, 0, 0, 0, 0))
+			return 35;
+		if (after != ~0ULL)
+			return 33;
+	}
+	if (syscall_with_rseq_cs(~0ULL, &after, SYS_execveat, fd, (long)"",
+				 (long)argv, (long)envp, AT_EMPTY_PATH) != -ENOEXEC)
 		return 32;
-	if (area.rseq_cs != ~0ULL)
+	if (after != ~0ULL)
 		return 33;
-	area.rseq_cs = 0;
 	return 0;
 }
 

@@ -251,12 +251,10 @@ static inline uint64_t abi_now_ns(void)
  * of the failed execve (ENOEXEC expected), or a negative value on setup
  * failure.
  */
-static inline int abi_failed_exec(void)
+static inline int abi_not_exec_fd(void)
 {
 	static int fd = -1;
 	static const char junk[] = "\x01\x02\x03\x04 not an executable\n";
-	char *argv[] = { "abi-not-exec", NULL };
-	char *envp[] = { NULL };
 
 	if (fd < 0) {
 		fd = syscall(SYS_memfd_create, "abi-not-exec", 0);
@@ -266,6 +264,17 @@ static inline int abi_failed_exec(void)
 			return -2;
 		fchmod(fd, 0755);
 	}
+	return fd;
+}
+
+static inline int abi_failed_exec(void)
+{
+	char *argv[] = { "abi-not-exec", NULL };
+	char *envp[] = { NULL };
+	int fd = abi_not_exec_fd();
+
+	if (fd < 0)
+		return fd;
 	syscall(SYS_execveat, fd, "", argv, envp, AT_EMPTY_PATH);
 	return errno;
 }
