@@ -82,5 +82,23 @@ asm(
 	".size abi_cs_spin, . - abi_cs_spin\n\t"
 	".popsection\n");
 
+/* Fill @d with the descriptor of abi_cs_sys. */
+static inline void abi_cs_desc_sys(struct abi_rseq_cs *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->start_ip = (uintptr_t)abi_cs_sys_start;
+	d->post_commit_offset = abi_cs_sys_post - abi_cs_sys_start;
+	d->abort_ip = (uintptr_t)abi_cs_sys_abort;
+}
+
+/* Fill @d with the descriptor of abi_cs_spin. */
+static inline void abi_cs_desc_spin(struct abi_rseq_cs *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->start_ip = (uintptr_t)abi_cs_spin_start;
+	d->post_commit_offset = abi_cs_spin_post - abi_cs_spin_start;
+	d->abort_ip = (uintptr_t)abi_cs_spin_abort;
+}
+
 #endif /* __x86_64__ */
 #endif /* _RSEQ_ABI_CS_ASM_H */

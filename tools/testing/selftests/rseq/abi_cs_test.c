@@ -57,18 +57,12 @@ static void install_handler(int sig)
 
 static void desc_sys(void)
 {
-	memset(&desc, 0, sizeof(desc));
-	desc.start_ip = (uintptr_t)abi_cs_sys_start;
-	desc.post_commit_offset = abi_cs_sys_post - abi_cs_sys_start;
-	desc.abort_ip = (uintptr_t)abi_cs_sys_abort;
+	abi_cs_desc_sys(&desc);
 }
 
 static void desc_spin(void)
 {
-	memset(&desc, 0, sizeof(desc));
-	desc.start_ip = (uintptr_t)abi_cs_spin_start;
-	desc.post_commit_offset = abi_cs_spin_post - abi_cs_spin_start;
-	desc.abort_ip = (uintptr_t)abi_cs_spin_abort;
+	abi_cs_desc_spin(&desc);
 }
 
 /* Run abi_cs_sys with a tgkill(self, SIGUSR1) inside the CS. */

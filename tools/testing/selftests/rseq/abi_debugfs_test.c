@@ -129,18 +129,12 @@ TEST_F(dbg, legacy_readonly_violation_killed_in_debug)
 #ifdef ABI_HAVE_CS_ASM
 static void desc_sys(void)
 {
-	memset(&desc, 0, sizeof(desc));
-	desc.start_ip = (uintptr_t)abi_cs_sys_start;
-	desc.post_commit_offset = abi_cs_sys_post - abi_cs_sys_start;
-	desc.abort_ip = (uintptr_t)abi_cs_sys_abort;
+	abi_cs_desc_sys(&desc);
 }
 
 static void desc_spin(void)
 {
-	memset(&desc, 0, sizeof(desc));
-	desc.start_ip = (uintptr_t)abi_cs_spin_start;
-	desc.post_commit_offset = abi_cs_spin_post - abi_cs_spin_start;
-	desc.abort_ip = (uintptr_t)abi_cs_spin_abort;
+	abi_cs_desc_spin(&desc);
 }
 
 static void nop_handler(int sig)
