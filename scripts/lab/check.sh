@@ -6,10 +6,6 @@ set -eu
 # shellcheck source=scripts/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); log "  ok   $*"; }
-bad() { fail=$((fail + 1)); log "  FAIL $*"; }
 
 step "check: tooling and series layout"
 cd "$LAB_ROOT"

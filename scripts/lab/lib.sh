@@ -64,3 +64,15 @@ tree_version() {
 		END { if (v != "" && p != "") printf "%s.%s.%s\n", v, p, s }
 	' "$mk" 2>/dev/null
 }
+
+# Pass/fail tally for the lab's own checks (check.sh, selftest.sh).
+pass=0
+fail=0
+ok() {
+	pass=$((pass + 1))
+	log "  ok   $*"
+}
+bad() {
+	fail=$((fail + 1))
+	log "  FAIL $*"
+}

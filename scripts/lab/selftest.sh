@@ -10,10 +10,6 @@ set -eu
 lab="$LAB_ROOT/scripts/lab"
 scratch=$(mktemp -d /tmp/rseq-lab-selftest.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); log "  ok   $*"; }
-bad() { fail=$((fail + 1)); log "  FAIL $*"; }
 
 # expect_error NAME PATTERN CMD...: CMD must fail with an ERROR line
 # matching PATTERN.
