@@ -329,22 +329,7 @@ TEST_F(dbg, v2_forced_update_evaluates_bogus_rseq_cs)
 }
 
 /* G26: debug slice syscall-entry validation */
-static atomic_int noise_stop;
-
-static void *noise(void *arg)
-{
-	struct timespec ts = { 0, 100000 };
-
-	abi_pin((intptr_t)arg);
-	while (!atomic_load(&noise_stop)) {
-		uint64_t end = abi_now_ns() + 20000;
-
-		nanosleep(&ts, NULL);
-		while (abi_now_ns() < end)
-			;
-	}
-	return NULL;
-}
+static struct abi_noise noise;
 
 /* Spin with request set until granted. 0 on grant, 1 if none in time. */
 static int get_grant(void)
@@ -374,8 +359,9 @@ static int slice_debug_child(void *p)
 		return 30;
 	if (!(area.flags & ABI_CS_FLAG_SLICE_ENABLED))
 		return abi_slice_expected() ? 34 : 4;	/* 4: SKIP, not available */
-	atomic_store(&noise_stop, 0);
-	if (pthread_create(&t, NULL, noise, (void *)(intptr_t)cpu))
+	atomic_store(&noise.stop, 0);
+	noise.cpu = cpu;
+	if (pthread_create(&t, NULL, abi_noise_thread, &noise))
 		return 31;
 	for (tries = 0; tries < 50; tries++) {
 		if (get_grant())
@@ -393,7 +379,7 @@ static int slice_debug_child(void *p)
 		if (mode == 0)
 			ABI_ACCESS_ONCE(area.slice_ctrl.all) = 0;
 	}
-	atomic_store(&noise_stop, 1);
+	atomic_store(&noise.stop, 1);
 	pthread_join(t, NULL);
 	return tries ? 33 : 5;
 }

@@ -250,22 +250,7 @@ TEST(slice_yield_without_grant_returns_0)
 }
 
 /* G24: grant / yield / revoke, driven by a same-CPU noise thread. */
-static atomic_int noise_stop;
-
-static void *noise(void *arg)
-{
-	struct timespec ts = { 0, 100000 };
-
-	abi_pin((intptr_t)arg);
-	while (!atomic_load(&noise_stop)) {
-		uint64_t end = abi_now_ns() + 20000;
-
-		nanosleep(&ts, NULL);
-		while (abi_now_ns() < end)
-			;
-	}
-	return NULL;
-}
+static struct abi_noise noise;
 
 static char saved_nsec[32];
 
@@ -336,8 +321,9 @@ static void grant_loop(struct __test_metadata *_metadata, enum after_grant ag,
 	ASSERT_GE(cpu, 0);
 	ASSERT_EQ(sys_rseq(&area, 64, ABI_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG), 0);
 	ASSERT_EQ(area.flags, ABI_CS_FLAG_SLICE_AVAILABLE | ABI_CS_FLAG_SLICE_ENABLED);
-	atomic_store(&noise_stop, 0);
-	ASSERT_EQ(pthread_create(&t, NULL, noise, (void *)(intptr_t)cpu), 0);
+	atomic_store(&noise.stop, 0);
+	noise.cpu = cpu;
+	ASSERT_EQ(pthread_create(&t, NULL, abi_noise_thread, &noise), 0);
 	gs->have_stats = read_sstats(&gs->before);
 
 	while (abi_now_ns() < end && gs->grants < 10 && !gs->bad) {
@@ -405,7 +391,7 @@ static void grant_loop(struct __test_metadata *_metadata, enum after_grant ag,
 			gs->bad = 1;
 		}
 	}
-	atomic_store(&noise_stop, 1);
+	atomic_store(&noise.stop, 1);
 	pthread_join(t, NULL);
 	if (gs->have_stats)
 		gs->have_stats = read_sstats(&gs->after);
@@ -478,8 +464,9 @@ TEST(request_without_enable_is_dropped_never_granted)
 	REQUIRE_SLICE();
 	cpu = abi_pin_here();
 	ASSERT_EQ(sys_rseq(&area, 64, 0, ABI_RSEQ_SIG), 0);
-	atomic_store(&noise_stop, 0);
-	ASSERT_EQ(pthread_create(&t, NULL, noise, (void *)(intptr_t)cpu), 0);
+	atomic_store(&noise.stop, 0);
+	noise.cpu = cpu;
+	ASSERT_EQ(pthread_create(&t, NULL, abi_noise_thread, &noise), 0);
 	end = abi_now_ns() + 2000000000ULL;
 	while (abi_now_ns() < end && dropped < 5) {
 		int r = request_and_wait(1000000000ULL);
@@ -489,7 +476,7 @@ TEST(request_without_enable_is_dropped_never_granted)
 		if (r == 0)
 			dropped++;
 	}
-	atomic_store(&noise_stop, 1);
+	atomic_store(&noise.stop, 1);
 	pthread_join(t, NULL);
 	ASSERT_GT(dropped, 0);
 }
@@ -505,15 +492,16 @@ TEST(legacy_slice_bytes_never_touched)
 	cpu = abi_pin_here();
 	area.slice_ctrl.all = 0x5a000001;	/* looks like a request */
 	ASSERT_EQ(sys_rseq(&area, 32, ABI_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG), 0);
-	atomic_store(&noise_stop, 0);
-	ASSERT_EQ(pthread_create(&t, NULL, noise, (void *)(intptr_t)cpu), 0);
+	atomic_store(&noise.stop, 0);
+	noise.cpu = cpu;
+	ASSERT_EQ(pthread_create(&t, NULL, abi_noise_thread, &noise), 0);
 	end = abi_now_ns() + 500000000ULL;
 	for (i = 0; abi_now_ns() < end; i++) {
 		ASSERT_EQ(ABI_ACCESS_ONCE(area.slice_ctrl.all), 0x5a000001);
 		if (!(i & 0xfff))
 			sys_slice_yield();
 	}
-	atomic_store(&noise_stop, 1);
+	atomic_store(&noise.stop, 1);
 	pthread_join(t, NULL);
 	ASSERT_EQ(area.slice_ctrl.all, 0x5a000001);
 }

@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -241,6 +242,31 @@ static inline uint64_t abi_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * Same-CPU competition for the slice extension tests: a thread pinned to
+ * noise->cpu that sleeps 100 us and spins 20 us until noise->stop is set.
+ */
+struct abi_noise {
+	int cpu;
+	atomic_int stop;
+};
+
+static inline void *abi_noise_thread(void *arg)
+{
+	struct abi_noise *noise = arg;
+	struct timespec ts = { 0, 100000 };
+
+	abi_pin(noise->cpu);
+	while (!atomic_load(&noise->stop)) {
+		uint64_t end = abi_now_ns() + 20000;
+
+		nanosleep(&ts, NULL);
+		while (abi_now_ns() < end)
+			;
+	}
+	return NULL;
 }
 
 /*
