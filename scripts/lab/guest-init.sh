@@ -23,6 +23,10 @@ export KSELFTEST_RUN_PARAM_TEST_SH_ARGS
 cs=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)
 echo "RSEQ-LAB: guest up: kernel $(uname -r), nproc $(nproc), clocksource ${cs:-unknown}, cmdline: $(cat /proc/cmdline)"
 cd /kselftest || reboot -f
+# Keep late kernel messages (device probes) from splitting TAP lines on the
+# shared console: only emergencies go to the console from here on; the
+# whole kernel log is dumped after the tests and checked by the host.
+echo 1 >/proc/sys/kernel/printk
 echo "RSEQ-LAB: BEGIN TESTS"
 # shellcheck disable=SC2086 # LAB_RUNNER_ARGS is a list of runner options
 ./run_kselftest.sh $LAB_RUNNER_ARGS
