@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <ucontext.h>
 
@@ -567,10 +568,16 @@ TEST(stats_count_cs_fixup_and_clear)
 }
 #endif
 
-/* G12: v2 writes IDs only when they changed; legacy on every switch. */
+/*
+ * G12: v2 writes IDs only when they changed; legacy on every switch.
+ * Sleep @n times on one CPU and return the ids: counter delta; *switches
+ * receives the voluntary context switches the sleeps caused (a sleep
+ * whose timer expired before the task scheduled out does not switch).
+ */
 static unsigned long ids_over_sleeps(struct __test_metadata *_metadata,
-				     uint32_t len, int n)
+				     uint32_t len, int n, long *switches)
 {
+	struct rusage ru_a, ru_b;
 	struct stats a, b;
 	int i;
 
@@ -578,33 +585,41 @@ static unsigned long ids_over_sleeps(struct __test_metadata *_metadata,
 	ASSERT_EQ(sys_rseq(&area, len, 0, ABI_RSEQ_SIG), 0);
 	usleep(1000);
 	ASSERT_EQ(read_stats(&a), 0);
+	ASSERT_EQ(getrusage(RUSAGE_THREAD, &ru_a), 0);
 	for (i = 0; i < n; i++)
 		usleep(500);
+	ASSERT_EQ(getrusage(RUSAGE_THREAD, &ru_b), 0);
 	ASSERT_EQ(read_stats(&b), 0);
+	*switches = ru_b.ru_nvcsw - ru_a.ru_nvcsw;
 	return DELTA(a, b, S_IDS);
 }
 
 TEST(stats_legacy_sleep_rewrites_ids)
 {
 	unsigned long d;
+	long switches;
 
 	REQUIRE_FILE(STATS_FILE);
 	ABI_REQUIRE_OWN_RSEQ();
-	d = ids_over_sleeps(_metadata, 32, 50);
-	ASSERT_GE(d, 50);
+	d = ids_over_sleeps(_metadata, 32, 50, &switches);
+	ASSERT_GE(switches, 25) TH_LOG("the sleeps did not switch");
+	/* every switch of this task wrote the IDs; other tasks add more */
+	ASSERT_GE(d, switches);
 }
 
 TEST(stats_v2_sleep_does_not_rewrite_ids)
 {
 	unsigned long d;
+	long switches;
 
 	REQUIRE_FILE(STATS_FILE);
 	ABI_REQUIRE_OWN_RSEQ();
 	if (abi_debug_state() == 1)
 		SKIP(return, "rseq debug mode is on");
-	d = ids_over_sleeps(_metadata, 64, 50);
-	/* other registered tasks may add a few; 50 would mean every sleep */
-	ASSERT_LT(d, 25);
+	d = ids_over_sleeps(_metadata, 64, 50, &switches);
+	ASSERT_GE(switches, 25) TH_LOG("the sleeps did not switch");
+	/* other registered tasks may add a few; half would be every sleep */
+	ASSERT_LT(d, switches / 2);
 }
 
 /*
