@@ -23,16 +23,15 @@
 #if defined(__x86_64__)
 #define ABI_HAVE_CS_ASM 1
 
-extern long abi_cs_sys(uint64_t *rseq_cs, struct abi_rseq_cs *desc, long nr,
-		       long a1, long a2, long a3);
-extern long abi_cs_spin(uint64_t *rseq_cs, struct abi_rseq_cs *desc,
-			volatile int *inflag);
+long abi_cs_sys(uint64_t *rseq_cs, struct abi_rseq_cs *desc, long nr,
+		long a1, long a2, long a3);
+long abi_cs_spin(uint64_t *rseq_cs, struct abi_rseq_cs *desc,
+		 volatile int *inflag);
 extern const char abi_cs_sys_start[], abi_cs_sys_after[], abi_cs_sys_post[],
 	abi_cs_sys_abort[], abi_cs_sys_abort_end[];
 extern const char abi_cs_spin_start[], abi_cs_spin_post[], abi_cs_spin_abort[];
 
-asm(
-	".pushsection .text\n\t"
+asm(".pushsection .text\n\t"
 	".p2align 4\n\t"
 	".globl abi_cs_sys\n\t.hidden abi_cs_sys\n\t"
 	".globl abi_cs_sys_start\n\t.hidden abi_cs_sys_start\n\t"

@@ -222,8 +222,8 @@ static long syscall_with_rseq_cs(uint64_t cs, uint64_t *after, long nr,
 static int bogus_cs_sleep_child(void *p)
 {
 	struct timespec ts = { .tv_nsec = 500 * 1000 };
-	char *argv[] = { "abi-not-exec", NULL };
-	char *envp[] = { NULL };
+	static const char * const argv[] = { "abi-not-exec", NULL };
+	static const char * const envp[] = { NULL };
 	uint32_t len = (uintptr_t)p;
 	uint64_t after;
 	int fd, i;
@@ -376,7 +376,7 @@ TEST(legacy_abort_ip_unmapped_signature_kills)
 {
 	ABI_REQUIRE_OWN_RSEQ();
 	expect_kill(_metadata, (struct kill_case){ 32, ABI_RSEQ_SIG, 0,
-			(uintptr_t)unmapped_page() + 64, 0 });
+		    (uintptr_t)unmapped_page() + 64, 0 });
 }
 
 TEST(legacy_rseq_cs_at_task_size_kills)
@@ -395,7 +395,7 @@ TEST(legacy_rseq_cs_unmapped_descriptor_kills)
 {
 	ABI_REQUIRE_OWN_RSEQ();
 	expect_kill(_metadata, (struct kill_case){ 32, ABI_RSEQ_SIG, 1, 0,
-			(uintptr_t)unmapped_page() });
+		    (uintptr_t)unmapped_page() });
 }
 
 TEST(legacy_registered_sig_zero_mismatch_kills)

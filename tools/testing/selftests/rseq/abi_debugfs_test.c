@@ -34,10 +34,12 @@ static struct abi_rseq area;
 static struct abi_rseq_cs desc;
 
 #define REQUIRE_FILE(path) do {						\
+	const char *__path = (path);					\
 	if (geteuid() != 0)						\
 		SKIP(return, "needs root for debugfs");			\
-	if (access(path, F_OK))						\
-		SKIP(return, "%s missing (debugfs not mounted or feature not configured)", path); \
+	if (access(__path, F_OK))					\
+		SKIP(return, "%s missing (debugfs not mounted or feature not configured)", \
+		     __path);						\
 } while (0)
 
 static bool debugfs_mounted(void)
@@ -46,7 +48,7 @@ static bool debugfs_mounted(void)
 
 	if (abi_read_file("/proc/mounts", buf, sizeof(buf)) <= 0)
 		return false;
-	return strstr(buf, " /sys/kernel/debug debugfs ") != NULL;
+	return strstr(buf, " /sys/kernel/debug debugfs ");
 }
 
 /* The rseq debugfs directory and its debug file always exist. */
@@ -490,7 +492,10 @@ static int read_stats(struct stats *s)
 	return 0;
 }
 
-#define DELTA(a, b, i)	((b).v[i] - (a).v[i])
+#define DELTA(a, b, i) ({						\
+	int __i = (i);							\
+	(b).v[__i] - (a).v[__i];					\
+})
 
 TEST(stats_format_lists_all_counters)
 {

@@ -38,7 +38,7 @@ static uint64_t pick(const uint64_t *v, int n)
 	return v[rnd() % n];
 }
 
-static uint8_t buf[8192] __attribute__((aligned(4096)));
+static uint8_t buf[8192] __aligned(4096);
 static struct abi_rseq_cs descs[4];
 
 static void *rnd_ptr(void)
@@ -154,8 +154,9 @@ static int fuzz_child(uint64_t seed)
 			return 1;
 		if (r == -1 && !errno_allowed(errno))
 			return 1;
-		if (r == 0 && !(flags & 1) && ((uintptr_t)rs < (uintptr_t)buf ||
-		    (uintptr_t)rs >= (uintptr_t)buf + sizeof(buf)))
+		if (r == 0 && !(flags & 1) &&
+		    ((uintptr_t)rs < (uintptr_t)buf ||
+		     (uintptr_t)rs >= (uintptr_t)buf + sizeof(buf)))
 			return 1;	/* registration outside the only valid memory */
 		if (r != 0 || (flags & 1))
 			continue;
@@ -323,7 +324,7 @@ TEST_F_TIMEOUT(fuzz, random_args_and_descriptors_only_return_or_sigsegv, 180)
 			continue;
 		}
 		ASSERT_TRUE(0) TH_LOG("child seed %#llx: status %#x",
-				     (unsigned long long)cseed, st);
+				      (unsigned long long)cseed, st);
 	}
 	TH_LOG("%lu children: %lu clean exits, %lu SIGSEGV", i, ok, segv);
 	ASSERT_GT(i, 0);

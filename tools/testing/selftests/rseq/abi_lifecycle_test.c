@@ -243,7 +243,7 @@ static int clone_vm_fn(void *arg)
 
 TEST(clone_vm_process_starts_unregistered)
 {
-	static char stack[65536] __attribute__((aligned(16)));
+	static char stack[65536] __aligned(16);
 	int st;
 	pid_t pid;
 
@@ -262,9 +262,9 @@ TEST(clone_vm_process_starts_unregistered)
 /* G6: exec */
 static int exec_self_child(void *arg)
 {
-	char *argv[] = { "abi_lifecycle_test", NULL };
-	char *envp[] = { EXEC_CHILD_ENV "=1",
-			 "GLIBC_TUNABLES=glibc.pthread.rseq=0", NULL };
+	static char * const argv[] = { "abi_lifecycle_test", NULL };
+	static char * const envp[] = { EXEC_CHILD_ENV "=1",
+				       "GLIBC_TUNABLES=glibc.pthread.rseq=0", NULL };
 
 	if (sys_rseq(&area, (uintptr_t)arg, 0, ABI_RSEQ_SIG))
 		return 50;
@@ -316,7 +316,7 @@ TEST(failed_exec_enoexec_forces_id_update_v2)
 
 static int enoent_exec_v2_child(void *arg)
 {
-	char *argv[] = { "x", NULL };
+	static char * const argv[] = { "x", NULL };
 	uint32_t saved;
 
 	if (abi_pin_here() < 0)

@@ -270,10 +270,10 @@ TEST(v2_violation_sigsegv_is_si_kernel_and_catchable)
  * the tag in bit 63, which lands in the top bit of cpu_id_start. The
  * kernel writing cpu_id_start (a small CPU number) clears the tag.
  */
-static uint8_t line[192] __attribute__((aligned(64)));
+static uint8_t line[192] __aligned(64);
 #define TC_AREA		((struct abi_rseq *)(line + 32))
 #define TC_SLABS	((volatile uint64_t *)(line + 28))
-#define TC_TAG		(1ULL << 63)
+#define TC_TAG		BIT_ULL(63)
 #define TC_PATTERN	0xc3
 
 static void tc_set_tag(void)

@@ -10,7 +10,7 @@
 #include "../kselftest_harness.h"
 
 /* 256 bytes, 256-aligned: room for large lengths and misaligned cases. */
-static uint8_t area_buf[4096] __attribute__((aligned(4096)));
+static uint8_t area_buf[4096] __aligned(4096);
 
 static struct abi_rseq *area64(void)
 {

@@ -23,13 +23,15 @@
 #include <sys/resource.h>
 #include <sys/time.h>
 
+#include <linux/sizes.h>
+
 #include "abi_util.h"
 #include "abi_cs_asm.h"
 
 #include "../kselftest_harness.h"
 
 #define TRACEFS		"/sys/kernel/tracing"
-#define TRACE_BUF_SIZE	(1 << 20)
+#define TRACE_BUF_SIZE	SZ_1M
 #define MAX_EVENTS	256
 
 static struct abi_rseq area;
@@ -175,7 +177,7 @@ FIXTURE_SETUP(trace)
 	ASSERT_EQ(mkdir(self->dir, 0700), 0) TH_LOG("%s: %s", self->dir, strerror(errno));
 	self->created = true;
 	snprintf(filter, sizeof(filter), "common_pid == %d", getpid());
-	for (i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(events); i++) {
 		snprintf(file, sizeof(file), "events/rseq/%s/filter", events[i]);
 		ASSERT_EQ(instance_write(self->dir, file, filter), 0);
 		snprintf(file, sizeof(file), "events/rseq/%s/enable", events[i]);
@@ -414,7 +416,7 @@ TEST_F(trace, v2_interrupt_abort_emits_ip_fixup_inside_cs)
 	while (!sig_count && abi_now_ns() < end)
 		;
 	trace_stop(_metadata, self);
-	ASSERT_EQ(sig_count, 1);
+	ASSERT_EQ(atomic_load(&sig_count), 1);
 	ASSERT_EQ(self->nr_fixups, 1);
 	ASSERT_GE(self->fixups[0].regs_ip, (uintptr_t)abi_cs_spin_start);
 	ASSERT_LT(self->fixups[0].regs_ip, (uintptr_t)abi_cs_spin_post);

@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #endif
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -32,6 +33,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/bits.h>
+#include <linux/compiler.h>
+
 #ifndef __NR_rseq
 #define __NR_rseq			334
 #endif
@@ -44,11 +48,11 @@
 
 #define ABI_RSEQ_SIG			0x53053053U
 
-#define ABI_FLAG_UNREGISTER		(1 << 0)
-#define ABI_FLAG_SLICE_EXT_DEFAULT_ON	(1 << 1)
+#define ABI_FLAG_UNREGISTER		BIT(0)
+#define ABI_FLAG_SLICE_EXT_DEFAULT_ON	BIT(1)
 
-#define ABI_CS_FLAG_SLICE_AVAILABLE	(1U << 4)
-#define ABI_CS_FLAG_SLICE_ENABLED	(1U << 5)
+#define ABI_CS_FLAG_SLICE_AVAILABLE	BIT(4)
+#define ABI_CS_FLAG_SLICE_ENABLED	BIT(5)
 
 #define ABI_CPU_ID_UNINITIALIZED	0xffffffffU
 
@@ -68,12 +72,12 @@
 #define ABI_ENOTSUPP			524
 
 #define ABI_MB_QUERY			0
-#define ABI_MB_PRIVATE_EXPEDITED	(1 << 3)
-#define ABI_MB_REGISTER_PRIVATE_EXPEDITED (1 << 4)
-#define ABI_MB_PRIVATE_EXPEDITED_RSEQ	(1 << 7)
-#define ABI_MB_REGISTER_RSEQ		(1 << 8)
-#define ABI_MB_GET_REGISTRATIONS	(1 << 9)
-#define ABI_MB_FLAG_CPU			(1 << 0)
+#define ABI_MB_PRIVATE_EXPEDITED	BIT(3)
+#define ABI_MB_REGISTER_PRIVATE_EXPEDITED BIT(4)
+#define ABI_MB_PRIVATE_EXPEDITED_RSEQ	BIT(7)
+#define ABI_MB_REGISTER_RSEQ		BIT(8)
+#define ABI_MB_GET_REGISTRATIONS	BIT(9)
+#define ABI_MB_FLAG_CPU			BIT(0)
 
 #define ABI_DEBUGFS_DIR			"/sys/kernel/debug/rseq"
 
@@ -94,9 +98,9 @@ struct abi_rseq {
 		};
 	} slice_ctrl;
 	uint8_t tail[32];		/* 32: __reserved, end, padding */
-} __attribute__((aligned(64)));
+} __aligned(64);
 
-_Static_assert(sizeof(struct abi_rseq) == 64, "struct abi_rseq size");
+static_assert(sizeof(struct abi_rseq) == 64, "struct abi_rseq size");
 
 struct abi_rseq_cs {
 	uint32_t version;
@@ -104,7 +108,7 @@ struct abi_rseq_cs {
 	uint64_t start_ip;
 	uint64_t post_commit_offset;
 	uint64_t abort_ip;
-} __attribute__((aligned(32)));
+} __aligned(32);
 
 #define ABI_ACCESS_ONCE(x)	(*(volatile __typeof__(x) *)&(x))
 
@@ -295,8 +299,8 @@ static inline int abi_not_exec_fd(void)
 
 static inline int abi_failed_exec(void)
 {
-	char *argv[] = { "abi-not-exec", NULL };
-	char *envp[] = { NULL };
+	static const char * const argv[] = { "abi-not-exec", NULL };
+	static const char * const envp[] = { NULL };
 	int fd = abi_not_exec_fd();
 
 	if (fd < 0)
@@ -326,8 +330,14 @@ static inline int abi_run_child(int (*fn)(void *), void *arg)
 	return status;
 }
 
-#define ABI_KILLED_BY_SEGV(st)	(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV)
-#define ABI_EXITED_OK(st)	(WIFEXITED(st) && WEXITSTATUS(st) == 0)
+#define ABI_KILLED_BY_SEGV(st) ({					\
+	int __st = (st);						\
+	WIFSIGNALED(__st) && WTERMSIG(__st) == SIGSEGV;			\
+})
+#define ABI_EXITED_OK(st) ({						\
+	int __st = (st);						\
+	WIFEXITED(__st) && WEXITSTATUS(__st) == 0;			\
+})
 
 /* debugfs helpers: return -errno on failure. */
 static inline int abi_read_file(const char *path, char *buf, size_t len)
