@@ -7,7 +7,7 @@ set -eu
 
 DEBIAN_PACKAGES="qemu-system-x86 busybox-static clang-19 lld-19 llvm-19
 libclang-19-dev flex bison bc libelf-dev libssl-dev cpio make gcc libc6-dev
-rsync kmod xz-utils python3 git shellcheck file"
+rsync kmod xz-utils python3 git shellcheck file gcc-multilib"
 BINDGEN_VERSION=0.72.1
 
 step "provision: toolchain and packages"
