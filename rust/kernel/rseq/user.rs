@@ -18,7 +18,10 @@
 
 use crate::{
     bindings,
-    error::{to_result, Result},
+    error::{
+        to_result,
+        Result, //
+    },
 };
 
 /// Reads the `u32` at user address `addr`.
