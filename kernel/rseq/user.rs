@@ -19,12 +19,14 @@ pub(crate) use kernel::rseq::user::{
 };
 
 /// Writes two adjacent `u32` fields starting at user address `addr`.
+#[inline]
 pub(crate) fn put_u32_pair(addr: usize, first: u32, second: u32) -> Result {
     put_u32(addr, first)?;
     put_u32(addr + size_of::<u32>(), second)
 }
 
 /// Reads two adjacent `u32` fields starting at user address `addr`.
+#[inline]
 pub(crate) fn get_u32_pair(addr: usize) -> Result<[u32; 2]> {
     Ok([get_u32(addr)?, get_u32(addr + size_of::<u32>())?])
 }

@@ -388,6 +388,7 @@ impl Regs {
     ///
     /// A non-NULL `regs` must point to the current task's user register state
     /// and stay valid while the returned value is in use.
+    #[inline]
     pub unsafe fn from_raw(regs: *mut bindings::pt_regs) -> Option<Self> {
         if regs.is_null() {
             return None;

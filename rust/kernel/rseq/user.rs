@@ -19,10 +19,20 @@
 use crate::{
     bindings,
     error::{
-        to_result,
+        code::EFAULT,
         Result, //
     },
 };
+
+/// Maps the result of `get_user()`/`put_user()` (0 or `-EFAULT`).
+#[inline]
+fn check(ret: crate::ffi::c_int) -> Result {
+    if ret == 0 {
+        Ok(())
+    } else {
+        Err(EFAULT)
+    }
+}
 
 /// Reads the `u32` at user address `addr`.
 #[inline]
@@ -31,7 +41,7 @@ pub fn get_u32(addr: usize) -> Result<u32> {
     // SAFETY: `get_user()` validates `addr` against the user address range
     // and handles faults through the exception table; `val` is a valid
     // destination for the value read.
-    to_result(unsafe { bindings::rseq_get_user_u32(&mut val, addr as *const u32) })?;
+    check(unsafe { bindings::rseq_get_user_u32(&mut val, addr as *const u32) })?;
     Ok(val)
 }
 
@@ -40,7 +50,7 @@ pub fn get_u32(addr: usize) -> Result<u32> {
 pub fn get_u64(addr: usize) -> Result<u64> {
     let mut val = 0u64;
     // SAFETY: As for `get_u32()`.
-    to_result(unsafe { bindings::rseq_get_user_u64(&mut val, addr as *const u64) })?;
+    check(unsafe { bindings::rseq_get_user_u64(&mut val, addr as *const u64) })?;
     Ok(val)
 }
 
@@ -49,12 +59,12 @@ pub fn get_u64(addr: usize) -> Result<u64> {
 pub fn put_u32(addr: usize, val: u32) -> Result {
     // SAFETY: `put_user()` validates `addr` against the user address range
     // and handles faults through the exception table.
-    to_result(unsafe { bindings::rseq_put_user_u32(val, addr as *mut u32) })
+    check(unsafe { bindings::rseq_put_user_u32(val, addr as *mut u32) })
 }
 
 /// Writes `val` to the `u64` at user address `addr`.
 #[inline]
 pub fn put_u64(addr: usize, val: u64) -> Result {
     // SAFETY: As for `put_u32()`.
-    to_result(unsafe { bindings::rseq_put_user_u64(val, addr as *mut u64) })
+    check(unsafe { bindings::rseq_put_user_u64(val, addr as *mut u64) })
 }
