@@ -2,7 +2,6 @@
 
 #include <linux/rseq.h>
 #include <linux/rseq_entry.h>
-#include <linux/uaccess.h>
 
 #ifdef CONFIG_RSEQ
 
@@ -60,26 +59,6 @@ __rust_helper unsigned long rust_helper_rseq_task_size(void)
 __rust_helper bool rust_helper_rseq_access_ok(const void __user *ptr, unsigned long len)
 {
 	return access_ok(ptr, len);
-}
-
-__rust_helper int rust_helper_rseq_get_user_u32(u32 *val, const u32 __user *ptr)
-{
-	return get_user(*val, ptr);
-}
-
-__rust_helper int rust_helper_rseq_get_user_u64(u64 *val, const u64 __user *ptr)
-{
-	return get_user(*val, ptr);
-}
-
-__rust_helper int rust_helper_rseq_put_user_u32(u32 val, u32 __user *ptr)
-{
-	return put_user(val, ptr);
-}
-
-__rust_helper int rust_helper_rseq_put_user_u64(u64 val, u64 __user *ptr)
-{
-	return put_user(val, ptr);
 }
 
 __rust_helper unsigned int rust_helper_task_cpu(const struct task_struct *p)

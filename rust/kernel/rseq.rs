@@ -28,8 +28,6 @@ use core::{
     },
 };
 
-pub mod user;
-
 /// Size of the original (legacy) `struct rseq` registration, including padding.
 pub const ORIG_RSEQ_SIZE: u32 = 32;
 
