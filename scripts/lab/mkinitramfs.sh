@@ -19,7 +19,8 @@ set -eu
 
 # The reduced matrix: the same run_param_test.sh programs with 20 instead
 # of 1000 repetitions (its arguments are appended to every run, a later
-# -r wins). About 3 minutes under TCG with two CPUs; FULL=1 takes hours.
+# -r wins). About 3 minutes under TCG with two CPUs; FULL=1 about 35
+# minutes with the TSC clocksource run.sh gives it.
 PARAM_TEST_REDUCED_ARGS="-r 20"
 
 install_dir="$BUILD/kselftest_install"
