@@ -6,7 +6,6 @@ set -eu
 # shellcheck source=scripts/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-
 step "check: tooling and series layout"
 cd "$LAB_ROOT"
 

@@ -362,9 +362,7 @@ static int slice_debug_child(void *p)
 		return 30;
 	if (!(area.flags & ABI_CS_FLAG_SLICE_ENABLED))
 		return abi_slice_expected() ? 34 : 4;	/* 4: SKIP, not available */
-	atomic_store(&noise.stop, 0);
-	noise.cpu = cpu;
-	if (pthread_create(&t, NULL, abi_noise_thread, &noise))
+	if (abi_noise_start(&noise, cpu, &t))
 		return 31;
 	for (tries = 0; tries < 50; tries++) {
 		if (get_grant())
@@ -382,8 +380,7 @@ static int slice_debug_child(void *p)
 		if (mode == 0)
 			ABI_ACCESS_ONCE(area.slice_ctrl.all) = 0;
 	}
-	atomic_store(&noise.stop, 1);
-	pthread_join(t, NULL);
+	abi_noise_stop(&noise, t);
 	return tries ? 33 : 5;
 }
 

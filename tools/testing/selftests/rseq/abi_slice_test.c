@@ -321,9 +321,7 @@ static void grant_loop(struct __test_metadata *_metadata, enum after_grant ag,
 	ASSERT_GE(cpu, 0);
 	ASSERT_EQ(sys_rseq(&area, 64, ABI_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG), 0);
 	ASSERT_EQ(area.flags, ABI_CS_FLAG_SLICE_AVAILABLE | ABI_CS_FLAG_SLICE_ENABLED);
-	atomic_store(&noise.stop, 0);
-	noise.cpu = cpu;
-	ASSERT_EQ(pthread_create(&t, NULL, abi_noise_thread, &noise), 0);
+	ASSERT_EQ(abi_noise_start(&noise, cpu, &t), 0);
 	gs->have_stats = read_sstats(&gs->before);
 
 	while (abi_now_ns() < end && gs->grants < 10 && !gs->bad) {
@@ -391,8 +389,7 @@ static void grant_loop(struct __test_metadata *_metadata, enum after_grant ag,
 			gs->bad = 1;
 		}
 	}
-	atomic_store(&noise.stop, 1);
-	pthread_join(t, NULL);
+	abi_noise_stop(&noise, t);
 	if (gs->have_stats)
 		gs->have_stats = read_sstats(&gs->after);
 }
@@ -471,9 +468,7 @@ TEST(request_without_enable_is_dropped_never_granted)
 	REQUIRE_SLICE();
 	cpu = abi_pin_here();
 	ASSERT_EQ(sys_rseq(&area, 64, 0, ABI_RSEQ_SIG), 0);
-	atomic_store(&noise.stop, 0);
-	noise.cpu = cpu;
-	ASSERT_EQ(pthread_create(&t, NULL, abi_noise_thread, &noise), 0);
+	ASSERT_EQ(abi_noise_start(&noise, cpu, &t), 0);
 	end = abi_now_ns() + 2000000000ULL;
 	while (abi_now_ns() < end && dropped < 5) {
 		int r = request_and_wait(1000000000ULL);
@@ -483,8 +478,7 @@ TEST(request_without_enable_is_dropped_never_granted)
 		if (r == 0)
 			dropped++;
 	}
-	atomic_store(&noise.stop, 1);
-	pthread_join(t, NULL);
+	abi_noise_stop(&noise, t);
 	ASSERT_GT(dropped, 0);
 }
 
@@ -499,17 +493,14 @@ TEST(legacy_slice_bytes_never_touched)
 	cpu = abi_pin_here();
 	area.slice_ctrl.all = 0x5a000001;	/* looks like a request */
 	ASSERT_EQ(sys_rseq(&area, 32, ABI_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG), 0);
-	atomic_store(&noise.stop, 0);
-	noise.cpu = cpu;
-	ASSERT_EQ(pthread_create(&t, NULL, abi_noise_thread, &noise), 0);
+	ASSERT_EQ(abi_noise_start(&noise, cpu, &t), 0);
 	end = abi_now_ns() + 500000000ULL;
 	for (i = 0; abi_now_ns() < end; i++) {
 		ASSERT_EQ(ABI_ACCESS_ONCE(area.slice_ctrl.all), 0x5a000001);
 		if (!(i & 0xfff))
 			sys_slice_yield();
 	}
-	atomic_store(&noise.stop, 1);
-	pthread_join(t, NULL);
+	abi_noise_stop(&noise, t);
 	ASSERT_EQ(area.slice_ctrl.all, 0x5a000001);
 }
 

@@ -51,11 +51,18 @@ struct fixup_event {
 	unsigned long abort_ip;
 };
 
+/* @path = "@dir/@file" */
+static void instance_path(char *path, size_t len, const char *dir,
+			  const char *file)
+{
+	snprintf(path, len, "%s/%s", dir, file);
+}
+
 static int instance_write(const char *dir, const char *file, const char *s)
 {
 	char path[256];
 
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	instance_path(path, sizeof(path), dir, file);
 	return abi_write_file(path, s);
 }
 
@@ -65,7 +72,7 @@ static int instance_clear(const char *dir)
 	char path[256];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/trace", dir);
+	instance_path(path, sizeof(path), dir, "trace");
 	fd = open(path, O_WRONLY | O_TRUNC);
 	if (fd < 0)
 		return -errno;
@@ -81,7 +88,7 @@ static char *instance_read(const char *dir)
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/trace", dir);
+	instance_path(path, sizeof(path), dir, "trace");
 	buf = malloc(TRACE_BUF_SIZE);
 	fd = open(path, O_RDONLY);
 	if (!buf || fd < 0) {
@@ -98,43 +105,49 @@ static char *instance_read(const char *dir)
 	return buf;
 }
 
-/* Parse the "rseq_update:" lines of @buf; returns how many there were. */
+/* The fields after the next " @event: " in the trace text @p, or NULL. */
+static const char *next_event(const char *p, const char *event)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), " %s: ", event);
+	p = strstr(p, key);
+	return p ? p + strlen(key) : NULL;
+}
+
+/* Parse the rseq_update events of @buf; returns how many there were. */
 static int parse_updates(const char *buf, struct update_event *ev, int max)
 {
 	const char *p = buf;
-	int n = 0;
+	int n;
 
-	while ((p = strstr(p, " rseq_update: "))) {
+	for (n = 0; (p = next_event(p, "rseq_update")); n++) {
 		struct update_event e;
 
-		p += strlen(" rseq_update: ");
 		if (sscanf(p, "cpu_id=%d node_id=%d mm_cid=%d",
 			   &e.cpu_id, &e.node_id, &e.mm_cid) != 3)
 			return -1;
 		if (n < max)
 			ev[n] = e;
-		n++;
 	}
 	return n;
 }
 
-/* Parse the "rseq_ip_fixup:" lines of @buf; returns how many there were. */
+/* Parse the rseq_ip_fixup events of @buf; returns how many there were. */
 static int parse_fixups(const char *buf, struct fixup_event *ev, int max)
 {
 	const char *p = buf;
-	int n = 0;
+	int n;
 
-	while ((p = strstr(p, " rseq_ip_fixup: "))) {
+	for (n = 0; (p = next_event(p, "rseq_ip_fixup")); n++) {
 		struct fixup_event e;
 
-		p += strlen(" rseq_ip_fixup: ");
 		if (sscanf(p, "regs_ip=0x%lx start_ip=0x%lx post_commit_offset=%lu abort_ip=0x%lx",
 			   &e.regs_ip, &e.start_ip, &e.post_commit_offset,
 			   &e.abort_ip) != 4)
 			return -1;
 		if (n < max)
 			ev[n] = e;
-		n++;
 	}
 	return n;
 }

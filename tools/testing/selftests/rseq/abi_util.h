@@ -15,6 +15,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -271,6 +272,21 @@ static inline void *abi_noise_thread(void *arg)
 			;
 	}
 	return NULL;
+}
+
+/* Start abi_noise_thread() on @cpu as *@t; returns pthread_create()'s result. */
+static inline int abi_noise_start(struct abi_noise *noise, int cpu, pthread_t *t)
+{
+	atomic_store(&noise->stop, 0);
+	noise->cpu = cpu;
+	return pthread_create(t, NULL, abi_noise_thread, noise);
+}
+
+/* Stop the noise thread @t and wait for it. */
+static inline void abi_noise_stop(struct abi_noise *noise, pthread_t t)
+{
+	atomic_store(&noise->stop, 1);
+	pthread_join(t, NULL);
 }
 
 /*
