@@ -54,9 +54,19 @@ mkdir -p "$WORK"
 tmp=$(mktemp -d "$WORK/.tree.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
+# The import leaves ~90,000 loose objects, so the next git command would
+# start an automatic gc in the background; its reflog expiry locks HEAD
+# while apply-series moves it ("cannot lock ref 'HEAD'"), and its repack
+# takes minutes. The workspace is disposable: no automatic gc there.
+no_auto_gc() {
+	git -C "$1" config gc.auto 0
+	git -C "$1" config maintenance.auto false
+}
+
 if [ -n "$KDIR" ]; then
 	log "cloning $KDIR at ${head:0:12} (shared objects, KDIR untouched)"
 	git clone -q --shared --no-checkout "$KDIR" "$tmp/linux"
+	no_auto_gc "$tmp/linux"
 	git -C "$tmp/linux" checkout -q --detach "$head"
 	git -C "$tmp/linux" tag rseq-lab-base "$head"
 else
@@ -71,6 +81,7 @@ else
 		cd "$tmp/linux"
 		git init -q
 		git config core.autocrlf false
+		no_auto_gc .
 		# Debian's top-level .gitignore ignores everything: force-add the pristine tree.
 		git add -A -f .
 		GIT_AUTHOR_NAME="Debian kernel team" GIT_AUTHOR_EMAIL="debian-kernel@lists.debian.org" \
