@@ -15,6 +15,12 @@ esac
 
 fragments="$LAB_ROOT/config/lab.config"
 [ -f "$LAB_ROOT/config/impl-$IMPL.config" ] && fragments="$fragments $LAB_ROOT/config/impl-$IMPL.config"
+if [ "$LAB_INLINE_HELPERS" != y ]; then
+	warn "building with clang$LLVM_SUFFIX, not clang-$LLVM_WANT (rustc's LLVM): CONFIG_RUST_INLINE_HELPERS off"
+	mkdir -p "$BUILD"
+	echo "# CONFIG_RUST_INLINE_HELPERS is not set" >"$BUILD/.config.lab-noinline"
+	fragments="$fragments $BUILD/.config.lab-noinline"
+fi
 for extra in ${CONFIG_EXTRA:-}; do
 	[ -f "$extra" ] || die "CONFIG_EXTRA names $extra, which does not exist"
 	fragments="$fragments $extra"
@@ -37,10 +43,16 @@ kmake -s KCONFIG_CONFIG=.config.lab-new olddefconfig >>"$BUILD/config.log" 2>&1 
 	die "olddefconfig failed" "see $BUILD/config.log"
 
 missing=""
+# The last fragment that names an option wins, as in merge_config.sh.
 # shellcheck disable=SC2086
 while IFS= read -r line; do
-	grep -qxF "$line" "$new" || missing="$missing $line"
-done < <(grep -h -E '^CONFIG_[A-Z0-9_]+=' $fragments)
+	case "$line" in
+	"# "*) ! grep -q "^${line#\# }"'=' "$new" ;;
+	*) grep -qxF "$line" "$new" ;;
+	esac || missing="$missing $line"
+done < <(sed -n -E 's/^# (CONFIG_[A-Z0-9_]+) is not set$/# \1/p; /^CONFIG_[A-Z0-9_]+=/p' $fragments |
+	awk '{ k = $0; sub(/^# /, "", k); sub(/=.*/, "", k); last[k] = $0; if (!(k in seen)) { seen[k] = 1; order[n++] = k } }
+		END { for (i = 0; i < n; i++) print last[order[i]] }')
 if [ -n "$missing" ]; then
 	rm -f "$new"
 	case "$missing" in

@@ -42,7 +42,10 @@ def qemu_command(args):
         # Without ACPI the MP table lists one CPU per socket.
         "-smp", f"{args.smp},sockets={args.smp}",
         "-kernel", args.kernel, "-initrd", args.initrd,
-        "-append", f"console=ttyS0 panic=-1 oops=panic {args.append}".strip(),
+        # Two NUMA nodes by emulation (CONFIG_NUMA_EMU): QEMU's -numa would
+        # need ACPI and PCI in the kernel. CPUs go to the nodes round-robin,
+        # so the two vCPUs report different node_id values.
+        "-append", f"console=ttyS0 panic=-1 oops=panic numa=fake=2 {args.append}".strip(),
         "-display", "none", "-monitor", "none", "-serial", "stdio",
         "-no-reboot",
     ]

@@ -16,9 +16,30 @@ TREE=${LAB_TREE:-$WORK/linux}
 IMPL=${IMPL:-c}
 BUILD=${LAB_BUILD:-$WORK/build-$IMPL}
 
-LLVM_SUFFIX=${LLVM_SUFFIX:--19}
-export LIBCLANG_PATH=${LIBCLANG_PATH:-/usr/lib/llvm${LLVM_SUFFIX}/lib}
 export PATH="$HOME/.cargo/bin:$PATH"
+
+# The clang for the kernel is the one whose LLVM major version is rustc's
+# (rustc -vV), so that init/Kconfig's RUSTC_CLANG_LLVM_COMPATIBLE holds and
+# CONFIG_RUST_INLINE_HELPERS can be selected. provision.sh installs it; if
+# the machine cannot have it, the newest installed clang is used with a
+# warning and LAB_INLINE_HELPERS=n (configure.sh then turns them off).
+# LLVM_SUFFIX=-NN overrides the choice.
+LLVM_FALLBACK_MAJOR=19
+rustc_llvm_major() {
+	rustc -vV 2>/dev/null | sed -n 's/^LLVM version: \([0-9]*\).*/\1/p'
+}
+LLVM_WANT=$(rustc_llvm_major)
+LLVM_WANT=${LLVM_WANT:-$LLVM_FALLBACK_MAJOR}
+if [ -z "${LLVM_SUFFIX:-}" ]; then
+	LLVM_SUFFIX=-$LLVM_WANT
+	if ! command -v "clang$LLVM_SUFFIX" >/dev/null 2>&1; then
+		newest=$(compgen -c clang- | grep -E '^clang-[0-9]+$' | sort -t- -k2 -n | tail -n1)
+		[ -n "$newest" ] && LLVM_SUFFIX=-${newest#clang-}
+	fi
+fi
+export LAB_INLINE_HELPERS=n
+[ "$LLVM_SUFFIX" = "-$LLVM_WANT" ] && LAB_INLINE_HELPERS=y
+export LIBCLANG_PATH=${LIBCLANG_PATH:-/usr/lib/llvm${LLVM_SUFFIX}/lib}
 
 # Builds take both cores: serialize every kernel build on this machine.
 BUILD_LOCK=${BUILD_LOCK:-/tmp/rseq-lab-build.lock}
@@ -47,6 +68,38 @@ die() {
 		printf '         next: %s\n' "$2" >&2
 	fi
 	exit 1
+}
+
+# missing_packages PKG...: print those of the Debian packages that are not
+# installed.
+missing_packages() {
+	local p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || printf ' %s' "$p"
+	done
+}
+
+# apt_ready: refresh the package lists once per run (a fresh machine has
+# none, and apt-cache finds nothing before it).
+apt_ready() {
+	[ -n "${LAB_APT_UPDATED:-}" ] && return 0
+	[ "$(id -u)" = 0 ] || die "Debian packages are missing and this is not root" \
+		"run 'make provision' as root, or install the packages named above"
+	log "updating the package lists (apt-get update)"
+	apt-get update -qq >/dev/null || die "apt-get update failed" "check the apt mirror in /etc/apt/sources.list.d"
+	LAB_APT_UPDATED=1
+}
+
+# ensure_packages PKG...: install the Debian packages that are missing.
+ensure_packages() {
+	local missing
+	missing=$(missing_packages "$@")
+	[ -n "$missing" ] || return 0
+	log "installing Debian packages:$missing"
+	apt_ready
+	# shellcheck disable=SC2086 # word splitting of the package list is intended
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
+		die "apt-get install failed for:$missing" "run 'apt-get install$missing' by hand to see why"
 }
 
 # kmake ARGS...: make in the kernel tree with the lab's toolchain.

@@ -1,33 +1,38 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Install what the lab needs, skipping what is present, then check versions.
+# Works on a fresh machine: no out/, no package lists, no clang, no bindgen.
 set -eu
 # shellcheck source=scripts/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-DEBIAN_PACKAGES="qemu-system-x86 busybox-static clang-19 lld-19 llvm-19
-libclang-19-dev flex bison bc libelf-dev libssl-dev cpio make gcc libc6-dev
-rsync kmod xz-utils python3 git shellcheck file gcc-multilib"
+DEBIAN_PACKAGES="qemu-system-x86 busybox-static flex bison bc libelf-dev
+libssl-dev cpio make gcc libc6-dev rsync kmod xz-utils python3 git shellcheck
+file gcc-multilib"
 BINDGEN_VERSION=0.72.1
 
-step "provision: toolchain and packages"
+# The LLVM toolchain of major version $1: clang, lld, llvm and the libclang
+# that bindgen loads.
+llvm_packages() {
+	printf 'clang-%s lld-%s llvm-%s libclang-%s-dev' "$1" "$1" "$1" "$1"
+}
 
-missing=""
-for p in $DEBIAN_PACKAGES; do
-	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
-		missing="$missing $p"
+step "provision: toolchain and packages"
+mkdir -p "$WORK"
+
+command -v rustc >/dev/null || die "rustc not found" "this machine's Rust toolchain comes from rustup in ~/.cargo/bin"
+llvm=$LLVM_WANT
+log "rustc $(rustc --version | cut -d' ' -f2) is built on LLVM $LLVM_WANT: the kernel is built with clang-$llvm"
+if [ -n "$(missing_packages "clang-$llvm")" ]; then
+	apt_ready
+	if ! apt-cache policy "clang-$llvm" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+		llvm=$LLVM_FALLBACK_MAJOR
+		warn "clang-$LLVM_WANT (rustc's LLVM) is not in this machine's package archive: falling back to clang-$llvm; CONFIG_RUST_INLINE_HELPERS will be off"
 	fi
-done
-if [ -n "$missing" ]; then
-	log "installing Debian packages:$missing"
-	[ "$(id -u)" = 0 ] || die "packages missing:$missing" "install them as root: apt-get install$missing"
-	apt-get update -qq >/dev/null || die "apt-get update failed" "check the apt mirror in /etc/apt/sources.list.d"
-	# shellcheck disable=SC2086 # word splitting of the package list is intended
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
-		die "apt-get install failed for:$missing" "run it by hand to see why"
-else
-	log "Debian packages present"
 fi
+# shellcheck disable=SC2046,SC2086 # both are lists
+ensure_packages $DEBIAN_PACKAGES $(llvm_packages "$llvm")
+log "Debian packages present"
 
 command -v rustup >/dev/null || die "rustup not found" "this machine's Rust toolchain comes from rustup in ~/.cargo/bin"
 if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
@@ -47,4 +52,4 @@ else
 	log "bindgen $have_bindgen present"
 fi
 
-log "rustc $(rustc --version | cut -d" " -f2), bindgen $(bindgen --version | cut -d" " -f2), clang $(clang"$LLVM_SUFFIX" --version | grep -o "version [0-9.]*" | head -n1 | cut -d" " -f2), qemu $(qemu-system-x86_64 --version | grep -o "version [0-9.]*" | cut -d" " -f2)"
+log "rustc $(rustc --version | cut -d" " -f2), bindgen $(bindgen --version | cut -d" " -f2), clang $(clang-"$llvm" --version | grep -o "version [0-9.]*" | head -n1 | cut -d" " -f2), qemu $(qemu-system-x86_64 --version | grep -o "version [0-9.]*" | cut -d" " -f2)"
