@@ -22,6 +22,14 @@ export KSELFTEST_RUN_PARAM_TEST_SH_ARGS
 
 cs=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)
 echo "RSEQ-LAB: guest up: kernel $(uname -r), nproc $(nproc), clocksource ${cs:-unknown}, cmdline: $(cat /proc/cmdline)"
+# What the lab config must put in effect, checked by the host (guest.py)
+# before it trusts the results: CPUs, NUMA nodes and concurrency IDs.
+nodes=""
+for n in /sys/devices/system/node/node[0-9]*; do
+	[ -d "$n" ] && nodes="$nodes ${n##*/}:$(cat "$n/cpulist")"
+done
+echo "RSEQ-LAB: numa nodes:${nodes:- none}"
+GLIBC_TUNABLES=glibc.pthread.rseq=0 /bin/lab-probe || echo "RSEQ-LAB: probe failed"
 cd /kselftest || reboot -f
 # Keep late kernel messages (device probes) from splitting TAP lines on the
 # shared console: only emergencies go to the console from here on; the

@@ -95,7 +95,7 @@ def run_guest(args, t0):
                         current = None
                     elif line.startswith("# selftests: "):
                         current = line.split(": ", 2)[-1]
-                    elif line.startswith("RSEQ-LAB: guest up"):
+                    elif line.startswith(("RSEQ-LAB: guest up", "RSEQ-LAB: numa", "RSEQ-LAB: probe")):
                         log(t0, line[len("RSEQ-LAB: "):])
                     elif line.startswith("BENCH ") or line.startswith("rseq_bench: "):
                         log(t0, f"  {line}")
@@ -112,6 +112,42 @@ def run_guest(args, t0):
             lines.append(buf.decode("utf-8", "replace"))
             logf.write(lines[-1] + "\n")
     return lines, timed_out, rc
+
+
+def environment_problems(lines, smp):
+    """What the lab config should have put in effect and the guest says is
+    not: fewer CPUs than QEMU got, fewer than two NUMA nodes or both CPUs on
+    one, and an mm_cid that is the CPU number (no CONFIG_SCHED_MM_CID).
+    Empty when the guest printed no environment (a lab selftest guest)."""
+    up = next((l for l in lines if l.startswith("RSEQ-LAB: guest up")), None)
+    if up is None:
+        return []
+    problems = []
+    m = re.search(r"nproc (\d+)", up)
+    if not m or int(m.group(1)) < smp:
+        problems.append(f"guest sees {m.group(1) if m else '?'} CPUs, QEMU gave it {smp}")
+    if smp < 2:
+        return problems
+    nodes = next((l for l in lines if l.startswith("RSEQ-LAB: numa nodes:")), "")
+    node_of = {}
+    for name, cpulist in re.findall(r"node(\d+):(\S+)", nodes):
+        for part in cpulist.split(","):
+            a, _, b = part.partition("-")
+            for cpu in range(int(a), int(b or a) + 1):
+                node_of[cpu] = int(name)
+    if len(set(node_of.values())) < 2 or node_of.get(0) == node_of.get(1):
+        problems.append(f"want two NUMA nodes with CPU 0 and 1 on different ones (CONFIG_NUMA_EMU, numa=fake=2), got: {nodes or 'no node line'}")
+    probe = next((l for l in lines if l.startswith("RSEQ-LAB: probe")), "")
+    m = re.search(r"cpu_id (\d+) node_id (\d+) mm_cid (\d+)", probe)
+    if not m:
+        problems.append(f"no rseq probe result ({probe or 'no probe line'})")
+    else:
+        cpu, node, cid = (int(x) for x in m.groups())
+        if cpu != 1 or cid != 0:
+            problems.append(f"probe pinned to CPU 1 read cpu_id {cpu} mm_cid {cid}, want 1 and 0 (CONFIG_SCHED_MM_CID)")
+        if node != node_of.get(1, -1):
+            problems.append(f"probe on CPU 1 read node_id {node}, sysfs says node {node_of.get(1)}")
+    return problems
 
 
 def parse(lines):
@@ -279,6 +315,7 @@ def main():
         problems.append("no kernel log from the guest")
     if bad:
         problems.append(f"kernel log shows {len(bad)} WARN/BUG/Oops/panic line(s)")
+    problems += environment_problems(lines, args.smp)
 
     results = tests + kunit
     npass = sum(1 for t in results if t["status"] == "PASS")

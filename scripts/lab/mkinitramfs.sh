@@ -58,6 +58,9 @@ else
 	cp /bin/bash "$root/bin/bash"
 	ln -s bash "$root/bin/sh"
 	cp -a "$install_dir" "$root/kselftest"
+	gcc -O2 -Wall -static -isystem "$BUILD/usr/include" -o "$root/bin/lab-probe" \
+		"$LAB_ROOT/scripts/lab/guest-probe.c" ||
+		die "cannot compile scripts/lab/guest-probe.c" "it needs the kernel headers: run 'make build IMPL=$IMPL'"
 	elves=("$root/bin/bash" "$root/kselftest")
 fi
 ln -s ../../bin/env "$root/usr/bin/env"

@@ -38,6 +38,83 @@ fake_kernel() {
 
 step "selftest: the lab on bad input"
 
+# A fresh machine, simulated without the minutes of real installs: no out/,
+# nothing installed (dpkg-query knows no package), no ~/.cargo/bin (HOME is
+# empty). Stand-ins for apt-get, apt-cache, rustup and cargo record their
+# calls; cargo "installs" a bindgen that reports the wanted version and
+# apt-get "installs" shellcheck (the real one) and the toolchain's version
+# commands. CLANG_CANDIDATE=no makes the archive lack rustc's clang.
+fresh_machine() {
+	local dir="$1" candidate="$2" bin="$1/bin" tool
+	mkdir -p "$bin" "$dir/home"
+	cat >"$bin/stand-in" <<'STUB'
+#!/bin/bash
+# Records the call; behaves just enough like the real tool for provision.sh.
+bin=$(dirname "$0")
+echo "$(basename "$0") $*" >>"$bin/../calls"
+case "$(basename "$0") $1" in
+"dpkg-query "*) exit 1 ;;
+"rustc -vV") printf 'rustc 1.95.0\nLLVM version: 22.1.2\n' ;;
+"rustc --version") echo "rustc 1.95.0 (stand-in)" ;;
+"apt-cache policy")
+	[ "$CLANG_CANDIDATE" = no ] && [ "$2" = clang-22 ] && exit 0
+	printf '%s:\n  Candidate: 1:99\n' "$2" ;;
+"apt-get install")
+	ln -sf "$(command -v -p shellcheck || echo /usr/bin/shellcheck)" "$bin/shellcheck"
+	for v in 19 22; do ln -sf stand-in "$bin/clang-$v"; done
+	ln -sf stand-in "$bin/qemu-system-x86_64" ;;
+"cargo install") ln -sf stand-in "$bin/bindgen" ;;
+"bindgen --version") echo "bindgen 0.72.1" ;;
+"clang-"*|"qemu-system-x86_64 --version") echo "version 1.0" ;;
+esac
+exit 0
+STUB
+	chmod +x "$bin/stand-in"
+	for tool in dpkg-query apt-get apt-cache rustup rustc cargo; do
+		ln -s stand-in "$bin/$tool"
+	done
+	env HOME="$dir/home" PATH="$bin:/usr/bin:/bin:/usr/sbin:/sbin" WORK="$dir/out" \
+		CLANG_CANDIDATE="$candidate" LLVM_SUFFIX= LIBCLANG_PATH= "$lab/provision.sh" >"$dir/log" 2>&1
+}
+
+# expect_call FILE PATTERN WHAT: the stand-ins recorded a call matching PATTERN.
+expect_call() {
+	if grep -q -E "$2" "$1"; then ok "  ... $3"; else bad "$3: no call matching '$2' in $1"; fi
+}
+
+if fresh_machine "$scratch/fresh" yes; then
+	ok "provisioning a fresh machine (no out/, no bindgen, no packages)"
+else
+	bad "provisioning a fresh machine"
+	tail -n 5 "$scratch/fresh/log"
+fi
+calls="$scratch/fresh/calls"
+expect_call "$calls" '^apt-get update' "refreshes the package lists first"
+expect_call "$calls" '^apt-get install .*shellcheck.* clang-22 lld-22 llvm-22 libclang-22-dev' "installs the packages and clang-22, rustc's LLVM"
+expect_call "$calls" '^rustup component add rust-src' "adds rust-src"
+expect_call "$calls" '^cargo install --locked bindgen-cli --version 0\.72\.1' "builds bindgen 0.72.1"
+if [ -f "$scratch/fresh/out/bindgen-install.log" ]; then ok "  ... creating out/ for its log"; else bad "no out/bindgen-install.log"; fi
+
+fresh_machine "$scratch/old-archive" no || bad "provisioning with an archive without clang-22"
+if grep -q "WARNING: clang-22 .* falling back to clang-19; CONFIG_RUST_INLINE_HELPERS will be off" "$scratch/old-archive/log"; then
+	ok "an archive without rustc's clang: falls back to clang-19 with a warning"
+else
+	bad "no fallback warning"
+	tail -n 5 "$scratch/old-archive/log"
+fi
+expect_call "$scratch/old-archive/calls" '^apt-get install .* clang-19 lld-19 llvm-19 libclang-19-dev' "installs clang-19"
+
+# make check on a fresh machine installs shellcheck instead of skipping it.
+rm -f "$scratch/fresh/bin/shellcheck" "$calls"
+if env HOME="$scratch/fresh/home" PATH="$scratch/fresh/bin:/usr/bin:/bin:/usr/sbin:/sbin" \
+	"$lab/check.sh" >"$scratch/out" 2>&1 && grep -q "ok   shellcheck" "$scratch/out"; then
+	ok "make check on a fresh machine runs shellcheck"
+else
+	bad "make check on a fresh machine"
+	tail -n 5 "$scratch/out"
+fi
+expect_call "$calls" '^apt-get install .*shellcheck' "after installing it"
+
 expect_error "KDIR that is not a kernel tree" "not a Linux kernel tree" \
 	env WORK="$scratch/w1" KDIR=/usr/share "$lab/prepare-tree.sh"
 if [ ! -e "$scratch/w1/linux" ]; then ok "  ... and no workspace was written"; else bad "workspace written for a bad KDIR"; fi
