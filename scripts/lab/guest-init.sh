@@ -24,9 +24,16 @@ cs=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev
 echo "RSEQ-LAB: guest up: kernel $(uname -r), nproc $(nproc), clocksource ${cs:-unknown}, cmdline: $(cat /proc/cmdline)"
 # What the lab config must put in effect, checked by the host (guest.py)
 # before it trusts the results: CPUs, NUMA nodes and concurrency IDs.
+# A node's cpuN links follow cpu_to_node(); its cpulist is the node's
+# mask, which with numa=fake lists every CPU of the physical node.
 nodes=""
 for n in /sys/devices/system/node/node[0-9]*; do
-	[ -d "$n" ] && nodes="$nodes ${n##*/}:$(cat "$n/cpulist")"
+	[ -d "$n" ] || continue
+	cpus=""
+	for c in "$n"/cpu[0-9]*; do
+		[ -e "$c" ] && cpus="$cpus${cpus:+,}${c##*/cpu}"
+	done
+	nodes="$nodes ${n##*/}:${cpus:-none}"
 done
 echo "RSEQ-LAB: numa nodes:${nodes:- none}"
 GLIBC_TUNABLES=glibc.pthread.rseq=0 /bin/lab-probe || echo "RSEQ-LAB: probe failed"

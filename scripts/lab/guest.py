@@ -132,6 +132,8 @@ def environment_problems(lines, smp):
     node_of = {}
     for name, cpulist in re.findall(r"node(\d+):(\S+)", nodes):
         for part in cpulist.split(","):
+            if not part[:1].isdigit():
+                continue
             a, _, b = part.partition("-")
             for cpu in range(int(a), int(b or a) + 1):
                 node_of[cpu] = int(name)
