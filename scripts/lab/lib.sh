@@ -16,7 +16,8 @@ TREE=${LAB_TREE:-$WORK/linux}
 IMPL=${IMPL:-c}
 BUILD=${LAB_BUILD:-$WORK/build-$IMPL}
 
-export PATH="$HOME/.cargo/bin:$PATH"
+# cargo install puts bindgen into $CARGO_HOME/bin (rustup: ~/.cargo/bin).
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 # The clang for the kernel is the one whose LLVM major version is rustc's
 # (rustc -vV), so that init/Kconfig's RUSTC_CLANG_LLVM_COMPATIBLE holds and
