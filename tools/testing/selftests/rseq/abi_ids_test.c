@@ -201,7 +201,8 @@ TEST_F(ids, node_id_is_node_of_cpu_id)
 	for (i = 1; i < n; i++)
 		two_nodes |= sysfs_node_of(cpus[i]) != node0;
 	if (node0 < 0 || !two_nodes)
-		SKIP(return, "the allowed CPUs are not on two NUMA nodes (CONFIG_NUMA, numa=fake=2)");
+		SKIP(return, "%s", "the allowed CPUs are not on two NUMA nodes "
+		     "(CONFIG_NUMA, numa=fake=2)");
 
 	here = abi_pin_here();
 	ASSERT_GE(here, 0);
@@ -539,7 +540,8 @@ TEST_F(ids, mm_cid_restarts_after_exec)
 	r->shm_fd = fd;
 	st = abi_run_child(exec_parent, r);
 	ASSERT_TRUE(ABI_EXITED_OK(st))
-		TH_LOG("child status %#x, exec errno %d, rseq errno %d", st, r->exec_err, r->child_err);
+		TH_LOG("child status %#x, exec errno %d, rseq errno %d",
+		       st, r->exec_err, r->child_err);
 	EXPECT_EQ(r->before, 1U) TH_LOG("second user before exec");
 	EXPECT_EQ(r->cpu_before, (uint32_t)self->cpu_b);
 	EXPECT_EQ(r->cpu_after, (uint32_t)self->cpu_b);
