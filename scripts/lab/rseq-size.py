@@ -9,7 +9,7 @@ are counted alike:
            the build: __rseq_handle_slowpath, __rseq_signal_deliver,
            rseq_debug_update_user_cs, __rseq_debug_syscall_return and the
            Rust build's rseq_rs_exit_user_update;
-  callers  every function that calls or jumps to a root: the entry code
+  callers  every other function that calls or jumps to a root: the entry code
            into which C inlines the fast path (rseq_exit_user_update and
            friends) and from which the Rust build calls its export;
   callees  everything reachable by call/jmp from the roots whose name says
@@ -98,6 +98,7 @@ def exit_path(vmlinux):
             else:
                 shared.add(c)
     callees = sorted(seen - set(roots))
+    callers = [f for f in callers if f not in seen]
     return size, roots, callers, callees, sorted(shared)
 
 
