@@ -13,9 +13,10 @@ are counted alike:
            into which C inlines the fast path (rseq_exit_user_update and
            friends) and from which the Rust build calls its export;
   callees  everything reachable by call/jmp from the roots whose name says
-           rseq (Rust's mangled kernel::rseq / rseq_core functions, the
-           rust_helper_rseq_* wrappers); shared functions such as
-           _copy_to_user are listed as calls but not counted.
+           rseq (Rust's mangled kernel::rseq functions, the rseq
+           tracepoints) or that is a rust_helper_* wrapper (those exist only
+           for Rust callers); shared functions such as _copy_to_user are
+           listed as calls but not counted.
 
 Bytes are nm -S sizes. The callers also hold entry code that is not rseq,
 the same in both builds, so compare totals between builds rather than
@@ -32,7 +33,8 @@ ROOTS = ("__rseq_handle_slowpath", "__rseq_signal_deliver", "rseq_debug_update_u
          "__rseq_debug_syscall_return", "rseq_rs_exit_user_update")
 FUNC_RE = re.compile(r"^[0-9a-f]+ <(.+)>:$")
 REF_RE = re.compile(r"\s(?:call|jmp)\w*\s+[0-9a-f]+ <([^>+]+)(?:\+0x[0-9a-f]+)?>")
-RSEQ_RE = re.compile(r"rseq", re.I)
+# rseq code, and the Rust helper wrappers, which exist only for Rust callers.
+RSEQ_RE = re.compile(r"rseq|^rust_helper_", re.I)
 
 
 def sizes(vmlinux):
