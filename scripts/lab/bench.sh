@@ -45,6 +45,13 @@ for impl in $IMPLS; do
 	fi
 	kernels+=("$impl")
 done
+# A build that changes under the benchmark would mix two kernels.
+declare -A kernel_id
+kernel_id_of() {
+	printf '%s (bzImage %s, sha256 %s)' "$1" \
+		"$(date -r "$WORK/build-$1/arch/x86/boot/bzImage" '+%F %T')" \
+		"$(sha256sum "$WORK/build-$1/arch/x86/boot/bzImage" | cut -c1-12)"
+}
 [ ${#kernels[@]} -gt 0 ] || die "no kernel to benchmark (IMPLS=$IMPLS)" "run 'make build IMPL=c'"
 # The benchmark programs are the same for every build: take the UAPI
 # headers and param_test_benchmark of the first one.
@@ -68,6 +75,10 @@ fi
 BENCH="$prog" BENCH_ARGS="$BENCH_ARGS" BENCH_PARAM_TEST="$param_test" "$lab/mkinitramfs.sh"
 initrd="$WORK/guest-bench/initramfs.cpio.gz"
 
+for impl in "${kernels[@]}"; do
+	kernel_id[$impl]=$(kernel_id_of "$impl")
+	log "kernel: ${kernel_id[$impl]}"
+done
 declare -A jsons
 for run in $(seq 1 "$RUNS"); do
 	for impl in "${kernels[@]}"; do
@@ -90,6 +101,11 @@ for run in $(seq 1 "$RUNS"); do
 done
 
 step "bench: results"
+for impl in "${kernels[@]}"; do
+	[ "$(kernel_id_of "$impl")" = "${kernel_id[$impl]}" ] ||
+		die "the $impl build changed during the benchmark (was ${kernel_id[$impl]})" \
+			"run 'make bench' again when no build is running"
+done
 specs=()
 for impl in "${kernels[@]}"; do
 	specs+=("$impl=${jsons[$impl]}")
@@ -97,6 +113,9 @@ done
 header="QEMU TCG -icount shift=0,sleep=off, $BENCH_SMP vCPU(s), measuring on CPU 0; $RUNS runs per build, interleaved; rseq_bench $BENCH_ARGS; per run the median of the repetitions"
 python3 "$lab/bench-report.py" "$header" "${specs[@]}" >"$WORK/bench.txt" ||
 	die "cannot build the table" "the runs are in $WORK/bench/"
+for impl in "${kernels[@]}"; do
+	echo "kernel: ${kernel_id[$impl]}"
+done >>"$WORK/bench.txt"
 if [ "$BENCH_SIZE" = 1 ]; then
 	step "bench: size of the rseq exit path (nm, objdump of each vmlinux)"
 	vmlinuxes=()
