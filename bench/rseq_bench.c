@@ -29,7 +29,9 @@
  *                 sibling thread (registered the same way) runs on the
  *                 other CPU at SCHED_FIFO (needs 2 CPUs, else BENCHSKIP)
  *   param_test    (-b) one run of the upstream param_test_benchmark with
- *                 fixed arguments (-B), v1 (-L) and v2, from fork to exit
+ *                 fixed arguments (-B), v1 (-L) and v2, from fork to exit,
+ *                 with ASLR off and 3 x -r repetitions (a run varies by a
+ *                 few %)
  *
  * Meant for QEMU with "-icount shift=0,sleep=off": one guest nanosecond
  * is then one guest instruction (of any vCPU), so the numbers are
@@ -68,6 +70,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -268,10 +271,9 @@ static double loop_result = -1;
  * fn returns the ns of its region that are not the operation (spinning
  * while waiting), which are subtracted.
  */
-static void measure(const char *op, enum variant v, uint64_t (*fn)(long), long n)
+static void measure_reps(const char *op, enum variant v, uint64_t (*fn)(long), long n, long reps)
 {
-	double r[64];
-	long reps = opt_reps;
+	double r[3 * 64];
 
 	fn(n / 10 + 1);
 	loop_result = -1;
@@ -287,6 +289,11 @@ static void measure(const char *op, enum variant v, uint64_t (*fn)(long), long n
 	qsort(r, reps, sizeof(r[0]), cmp_double);
 	printf("BENCH %s %s %.1f\n", op, variant_name[v], r[reps / 2]);
 	printf("BENCHSPREAD %s %s %.1f %.1f %ld\n", op, variant_name[v], r[0], r[reps - 1], reps);
+}
+
+static void measure(const char *op, enum variant v, uint64_t (*fn)(long), long n)
+{
+	measure_reps(op, v, fn, n, opt_reps);
 }
 
 static void skip(const char *op, enum variant v, const char *why)
@@ -712,6 +719,8 @@ static uint64_t run_param_test_once(long n)
 
 			if (fd >= 0)
 				dup2(fd, 1);
+			/* the same address space layout every run: fewer instructions vary */
+			personality(ADDR_NO_RANDOMIZE);
 			execv(pt_argv[0], pt_argv);
 			die("exec %s: %s", pt_argv[0], strerror(errno));
 		}
@@ -745,7 +754,8 @@ static void run_param_test(void)
 	for (pt_legacy = 1; pt_legacy >= 0; pt_legacy--) {
 		pt_argv[argc] = pt_legacy ? "-L" : NULL;
 		pt_argv[argc + 1] = NULL;
-		measure("param_test", pt_legacy ? V1 : V2, run_param_test_once, 1);
+		/* one run varies by a few %: three times the repetitions */
+		measure_reps("param_test", pt_legacy ? V1 : V2, run_param_test_once, 1, 3 * opt_reps);
 	}
 }
 
