@@ -8,6 +8,8 @@
 #               build (IMPL=c and, once the series has it, IMPL=rust),
 #               results side by side
 #   make series the patch series (git format-patch --cover-letter) in out/series
+#   make bench  [RUNS=5] [IMPLS="c rust"] guest instructions per rseq operation
+#               of every build, RUNS boots each, interleaved: out/bench.txt
 
 SHELL := /bin/bash
 LAB := scripts/lab
@@ -19,7 +21,7 @@ export IMPL KDIR WORK LAB_CACHE FULL TESTS BASE_VERSION GUEST_TIMEOUT GUEST_APPE
 .PHONY: help run test check provision fetch tree apply config build guest series series-check bench clean distclean
 
 help:
-	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
 	@echo "Stages: provision fetch tree apply config build guest; 'make clean' drops out/."
 
 run:
