@@ -21,7 +21,7 @@ export IMPL KDIR WORK LAB_CACHE FULL TESTS BASE_VERSION GUEST_TIMEOUT GUEST_APPE
 .PHONY: help run test check provision fetch tree apply config build guest series series-check bench clean distclean
 
 help:
-	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
 	@echo "Stages: provision fetch tree apply config build guest; 'make clean' drops out/."
 
 run:
