@@ -70,13 +70,14 @@ def call_graph(vmlinux):
 
 
 def demangle(names):
+    """Rust v0 names through c++filt (binutils), without the crate hashes."""
     if not names:
         return {}
     try:
-        out = subprocess.run(["rustfilt"], input="\n".join(names), capture_output=True,
+        out = subprocess.run(["c++filt"], input="\n".join(names), capture_output=True,
                              text=True, check=True).stdout.splitlines()
         if len(out) == len(names):
-            return dict(zip(names, out))
+            return {n: re.sub(r"\[[0-9a-f]{16}\]", "", d) for n, d in zip(names, out)}
     except (OSError, subprocess.CalledProcessError):
         pass
     return {n: n for n in names}
@@ -126,6 +127,7 @@ def main():
             for f in lst:
                 print(f"    {size.get(f, 0):>6}  {names.get(f, f)}")
         totals[impl] = total
+        shared = demangle(shared).values()
         print(f"  total: {total} bytes; shared functions called (not counted): "
               f"{', '.join(shared) if shared else 'none'}")
     print("\ntotals: " + ", ".join(f"{i} {t}" for i, t in totals.items()))
