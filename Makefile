@@ -8,6 +8,8 @@
 #               build (IMPL=c and, once the series has it, IMPL=rust),
 #               results side by side
 #   make series the patch series (git format-patch --cover-letter) in out/series
+#   make bench  [RUNS=5] [IMPLS="c rust"] guest instructions per rseq operation
+#               of every build, RUNS boots each, interleaved: out/bench.txt
 
 SHELL := /bin/bash
 LAB := scripts/lab

@@ -97,7 +97,7 @@ def run_guest(args, t0):
                         current = line.split(": ", 2)[-1]
                     elif line.startswith(("RSEQ-LAB: guest up", "RSEQ-LAB: numa", "RSEQ-LAB: probe")):
                         log(t0, line[len("RSEQ-LAB: "):])
-                    elif line.startswith("BENCH ") or line.startswith("rseq_bench: "):
+                    elif line.startswith(("BENCH ", "BENCHSKIP ", "rseq_bench: ")):
                         log(t0, f"  {line}")
                     elif BAD_KERNEL_RE.search(line):
                         log(t0, f"  kernel: {line.strip()}")
@@ -229,8 +229,10 @@ def parse(lines):
     return tests, subtests, kunit, plan, end_seen, bool(dmesg), bad
 
 
-BENCH_RE = re.compile(r"^BENCH (\S+) (\S+) ([\d.]+)$")
+BENCH_RE = re.compile(r"^BENCH (\S+) (\S+) (-?[\d.]+)$")
 BENCH_END_RE = re.compile(r"^RSEQ-LAB: END BENCH rc=(\d+)")
+BENCH_SPREAD_RE = re.compile(r"^BENCHSPREAD (\S+) (\S+) (-?[\d.]+) (-?[\d.]+) (\d+)$")
+BENCH_SKIP_RE = re.compile(r"^BENCHSKIP (\S+) (\S+) (.*)$")
 
 
 def bench_main(args, t0):
@@ -242,10 +244,20 @@ def bench_main(args, t0):
     end_rc = None
     dmesg = []
     in_dmesg = False
+    spreads, skips, infos = [], [], []
     for line in lines:
         m = BENCH_RE.match(line)
         if m:
             results.append({"op": m.group(1), "variant": m.group(2), "ns": float(m.group(3))})
+        m = BENCH_SPREAD_RE.match(line)
+        if m:
+            spreads.append({"op": m.group(1), "variant": m.group(2), "min": float(m.group(3)),
+                            "max": float(m.group(4)), "reps": int(m.group(5))})
+        m = BENCH_SKIP_RE.match(line)
+        if m:
+            skips.append({"op": m.group(1), "variant": m.group(2), "reason": m.group(3)})
+        if line.startswith("BENCHINFO "):
+            infos.append(line[len("BENCHINFO "):])
         m = BENCH_END_RE.match(line)
         if m:
             end_rc = int(m.group(1))
@@ -269,7 +281,8 @@ def bench_main(args, t0):
         problems.append(f"kernel log shows {len(bad)} WARN/BUG/Oops/panic line(s)")
     ok = not problems
     with open(args.json, "w") as f:
-        json.dump({"label": args.label, "bench": results, "problems": problems,
+        json.dump({"label": args.label, "bench": results, "spread": spreads, "skipped": skips,
+                   "info": infos, "problems": problems,
                    "kernel_log_bad": bad[:50], "seconds": elapsed, "ok": ok}, f, indent=1)
     for p in problems:
         print(f"  PROBLEM: {p}")

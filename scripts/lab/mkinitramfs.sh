@@ -11,7 +11,10 @@
 #
 # BENCH=/path/to/program packs the benchmark guest instead (make bench):
 # busybox, that program as /bin/rseq_bench (plus its host libraries) and an
-# /init that runs it with BENCH_ARGS and glibc's rseq off.
+# /init that runs it with BENCH_ARGS and glibc's rseq off. With
+# BENCH_PARAM_TEST=/path/to/param_test_benchmark it also packs that program
+# and its librseq.so as /param_test/ (rseq_bench -b; arguments
+# BENCH_PARAM_ARGS, else rseq_bench's default).
 # Output: $WORK/guest-bench/initramfs.cpio.gz (the same for every IMPL).
 set -eu
 # shellcheck source=scripts/lab/lib.sh
@@ -54,6 +57,13 @@ if [ -n "$bench" ]; then
 	ln -s busybox "$root/bin/sh"
 	cp "$bench" "$root/bin/rseq_bench"
 	elves=("$root/bin/rseq_bench")
+	if [ -n "${BENCH_PARAM_TEST:-}" ]; then
+		pt_dir=$(dirname "$BENCH_PARAM_TEST")
+		[ -f "$pt_dir/librseq.so" ] || die "no librseq.so next to $BENCH_PARAM_TEST" "run 'make build'"
+		mkdir -p "$root/param_test"
+		cp "$BENCH_PARAM_TEST" "$pt_dir/librseq.so" "$root/param_test/"
+		elves+=("$root/param_test")
+	fi
 else
 	cp /bin/bash "$root/bin/bash"
 	ln -s bash "$root/bin/sh"
@@ -99,7 +109,12 @@ echo "RSEQ-LAB: guest up: kernel $(uname -r), nproc $(nproc), clocksource ${cs:-
 echo "BENCHINFO clocksource ${cs:-unknown}"
 . /lab.conf
 echo "RSEQ-LAB: BEGIN BENCH"
-GLIBC_TUNABLES=glibc.pthread.rseq=0 /bin/rseq_bench $BENCH_ARGS
+if [ -x /param_test/param_test_benchmark ]; then
+	set -- -b /param_test/param_test_benchmark ${BENCH_PARAM_ARGS:+-B "$BENCH_PARAM_ARGS"}
+else
+	set --
+fi
+GLIBC_TUNABLES=glibc.pthread.rseq=0 /bin/rseq_bench $BENCH_ARGS "$@"
 echo "RSEQ-LAB: END BENCH rc=$?"
 echo "RSEQ-LAB: BEGIN DMESG"
 dmesg 2>&1 || echo "RSEQ-LAB: dmesg failed"
@@ -107,7 +122,7 @@ echo "RSEQ-LAB: END DMESG"
 reboot -f
 INIT
 	chmod 0755 "$root/init"
-	printf 'BENCH_ARGS="%s"\n' "${BENCH_ARGS:-}" >"$root/lab.conf"
+	printf 'BENCH_ARGS="%s"\nBENCH_PARAM_ARGS="%s"\n' "${BENCH_ARGS:-}" "${BENCH_PARAM_ARGS:-}" >"$root/lab.conf"
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
 	log "initramfs: $out/initramfs.cpio.gz ($(($(stat -c %s "$out/initramfs.cpio.gz") / 1024)) KiB; benchmark${BENCH_ARGS:+ $BENCH_ARGS})"
 	exit 0
