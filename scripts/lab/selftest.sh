@@ -73,7 +73,7 @@ STUB
 	for tool in dpkg-query apt-get apt-cache rustup rustc cargo; do
 		ln -s stand-in "$bin/$tool"
 	done
-	env HOME="$dir/home" PATH="$bin:/usr/bin:/bin:/usr/sbin:/sbin" WORK="$dir/out" \
+	env HOME="$dir/home" CARGO_HOME="$dir/home/.cargo" PATH="$bin:/usr/bin:/bin:/usr/sbin:/sbin" WORK="$dir/out" \
 		CLANG_CANDIDATE="$candidate" LLVM_SUFFIX= LIBCLANG_PATH= "$lab/provision.sh" >"$dir/log" 2>&1
 }
 
@@ -106,7 +106,7 @@ expect_call "$scratch/old-archive/calls" '^apt-get install .* clang-19 lld-19 ll
 
 # make check on a fresh machine installs shellcheck instead of skipping it.
 rm -f "$scratch/fresh/bin/shellcheck" "$calls"
-if env HOME="$scratch/fresh/home" PATH="$scratch/fresh/bin:/usr/bin:/bin:/usr/sbin:/sbin" \
+if env HOME="$scratch/fresh/home" CARGO_HOME="$scratch/fresh/home/.cargo" PATH="$scratch/fresh/bin:/usr/bin:/bin:/usr/sbin:/sbin" \
 	"$lab/check.sh" >"$scratch/out" 2>&1 && grep -q "ok   shellcheck" "$scratch/out"; then
 	ok "make check on a fresh machine runs shellcheck"
 else
