@@ -56,11 +56,6 @@ __rust_helper unsigned long rust_helper_rseq_task_size(void)
 	return TASK_SIZE;
 }
 
-__rust_helper bool rust_helper_rseq_access_ok(const void __user *ptr, unsigned long len)
-{
-	return access_ok(ptr, len);
-}
-
 __rust_helper unsigned int rust_helper_task_cpu(const struct task_struct *p)
 {
 	return task_cpu(p);
@@ -69,11 +64,6 @@ __rust_helper unsigned int rust_helper_task_cpu(const struct task_struct *p)
 __rust_helper int rust_helper_task_mm_cid(struct task_struct *t)
 {
 	return task_mm_cid(t);
-}
-
-__rust_helper int rust_helper_rseq_cpu_to_node(int cpu)
-{
-	return cpu_to_node(cpu);
 }
 
 __rust_helper unsigned long rust_helper_instruction_pointer(struct pt_regs *regs)
