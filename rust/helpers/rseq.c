@@ -25,19 +25,9 @@ __rust_helper unsigned int rust_helper_rseq_alloc_align(void)
 	return rseq_alloc_align();
 }
 
-__rust_helper bool rust_helper_rseq_slice_extension_enabled(void)
-{
-	return rseq_slice_extension_enabled();
-}
-
 __rust_helper void rust_helper_rseq_slice_clear_grant(struct task_struct *t)
 {
 	rseq_slice_clear_grant(t);
-}
-
-__rust_helper bool rust_helper_rseq_debug_is_enabled(void)
-{
-	return static_branch_unlikely(&rseq_debug_enabled);
 }
 
 __rust_helper void rust_helper_rseq_trace_update(struct task_struct *t, struct rseq_ids *ids)

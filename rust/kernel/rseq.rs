@@ -537,18 +537,36 @@ pub fn alloc_align() -> u32 {
     unsafe { bindings::rseq_alloc_align() }
 }
 
-/// Whether the time slice extension static key is enabled.
+/// Whether time slice extensions are enabled (`rseq_slice_extension_enabled()`).
 #[inline]
 pub fn slice_extension_enabled() -> bool {
-    // SAFETY: Reading a static key is always safe.
-    unsafe { bindings::rseq_slice_extension_enabled() }
+    #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+    {
+        // SAFETY: `rseq_slice_extension_key` is a static key defined by C with
+        // `DEFINE_STATIC_KEY_TRUE()`.
+        unsafe { crate::jump_label::static_branch_likely!(bindings::rseq_slice_extension_key) }
+    }
+    #[cfg(not(CONFIG_RSEQ_SLICE_EXTENSION))]
+    {
+        false
+    }
 }
 
 /// Whether rseq debug mode is enabled (`rseq_debug_enabled` static key).
 #[inline]
 pub fn debug_enabled() -> bool {
-    // SAFETY: Reading a static key is always safe.
-    unsafe { bindings::rseq_debug_is_enabled() }
+    #[cfg(not(CONFIG_RSEQ_DEBUG_DEFAULT_ENABLE))]
+    {
+        // SAFETY: `rseq_debug_enabled` is a static key defined by C with
+        // `DEFINE_STATIC_KEY_FALSE()` in this configuration.
+        unsafe { crate::jump_label::static_branch_unlikely!(bindings::rseq_debug_enabled) }
+    }
+    #[cfg(CONFIG_RSEQ_DEBUG_DEFAULT_ENABLE)]
+    {
+        // SAFETY: `rseq_debug_enabled` is a static key defined by C with
+        // `DEFINE_STATIC_KEY_TRUE()` in this configuration.
+        unsafe { crate::jump_label::static_branch_likely!(bindings::rseq_debug_enabled) }
+    }
 }
 
 /// The user address space limit of the current task (`TASK_SIZE`).
