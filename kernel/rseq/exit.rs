@@ -123,7 +123,7 @@ fn evaluate_in_region(
 ///
 /// Returns `false` on a fault or on invalid data; `fatal` is set for the
 /// latter. `csaddr` must be below `TASK_SIZE`.
-fn apply_cs(rs: &CurrentRseq, regs: &mut Regs, csaddr: usize, debug: bool) -> bool {
+fn apply_cs(rs: CurrentRseq, mut regs: Regs, csaddr: usize, debug: bool) -> bool {
     let Some(area) = rs.area() else {
         return false;
     };
@@ -164,7 +164,7 @@ fn apply_cs(rs: &CurrentRseq, regs: &mut Regs, csaddr: usize, debug: bool) -> bo
 /// Full critical section validation (`rseq_debug_update_user_cs()`).
 ///
 /// `csaddr` must be below `TASK_SIZE`.
-pub(crate) fn debug_update_user_cs(rs: &CurrentRseq, regs: &mut Regs, csaddr: usize) -> bool {
+pub(crate) fn debug_update_user_cs(rs: CurrentRseq, regs: Regs, csaddr: usize) -> bool {
     apply_cs(rs, regs, csaddr, true)
 }
 
@@ -172,7 +172,7 @@ pub(crate) fn debug_update_user_cs(rs: &CurrentRseq, regs: &mut Regs, csaddr: us
 ///
 /// Like C, which passes the address as an `unsigned long`, this sees only the
 /// low word of `rseq_cs` on 32-bit kernels.
-pub(crate) fn update_user_cs(rs: &CurrentRseq, regs: &mut Regs, csaddr: u64) -> bool {
+pub(crate) fn update_user_cs(rs: CurrentRseq, regs: Regs, csaddr: u64) -> bool {
     // CAST: Truncates to `unsigned long` on 32-bit, as in C.
     let csaddr = csaddr as usize;
 
@@ -194,7 +194,7 @@ pub(crate) fn update_user_cs(rs: &CurrentRseq, regs: &mut Regs, csaddr: u64) -> 
 #[inline(always)]
 fn update_ids_in_region(
     area: UserPtr,
-    cache: Option<&Ids>,
+    cache: Option<Ids>,
     ids: &Ids,
     clear_slice: bool,
 ) -> Result<Option<u64>> {
@@ -206,7 +206,7 @@ fn update_ids_in_region(
             node_id: ua.get(area::NODE_ID)?,
             mm_cid: ua.get(area::MM_CID)?,
         };
-        if !ids_unmodified(&found, cache) {
+        if !ids_unmodified(&found, &cache) {
             return Ok(None);
         }
     }
@@ -226,11 +226,12 @@ fn update_ids_in_region(
 ///
 /// Returns `None` on a fault or on modified read-only fields; `fatal` is
 /// set for the latter.
+#[inline(always)]
 pub(crate) fn set_ids_get_csaddr(rs: &CurrentRseq, ids: &Ids) -> Option<u64> {
     let area = rs.area()?;
     let v2 = rs.is_v2();
     let cache = rs.ids();
-    let check = (rseq::debug_enabled() || v2).then_some(&cache);
+    let check = (rseq::debug_enabled() || v2).then_some(cache);
     // Only v2 registrations own the slice control word.
     let clear_slice = v2 && rseq::slice_extension_enabled();
 
@@ -251,7 +252,11 @@ pub(crate) fn set_ids_get_csaddr(rs: &CurrentRseq, ids: &Ids) -> Option<u64> {
 
 /// Writes new IDs and evaluates the critical section if needed
 /// (`rseq_update_usr()`).
-pub(crate) fn update_usr(rs: &CurrentRseq, regs: &mut Regs, ids: &Ids) -> bool {
+///
+/// Inlined into the fast path, as in C: it runs after every context switch
+/// of a legacy registration.
+#[inline(always)]
+pub(crate) fn update_usr(rs: &CurrentRseq, regs: Regs, ids: &Ids) -> bool {
     let Some(csaddr) = set_ids_get_csaddr(rs, ids) else {
         return false;
     };
@@ -264,7 +269,7 @@ pub(crate) fn update_usr(rs: &CurrentRseq, regs: &mut Regs, ids: &Ids) -> bool {
     if csaddr == 0 {
         return true;
     }
-    update_user_cs(rs, regs, csaddr)
+    update_user_cs(*rs, regs, csaddr)
 }
 
 /// The `rseq_cs` load and, if `clear_slice`, the `slice_ctrl` store, in one
@@ -297,7 +302,7 @@ fn current_ids(rs: &CurrentRseq) -> Ids {
 /// Runs with interrupts and page faults disabled when `sched_switch` is
 /// set. Returns `false` on a fault or on invalid data; the caller then
 /// defers to the slow path, which repeats the work with faults enabled.
-pub(crate) fn exit_user_update(rs: &CurrentRseq, mut regs: Regs) -> bool {
+pub(crate) fn exit_user_update(rs: &CurrentRseq, regs: Regs) -> bool {
     // Only v2 registrations get here without `ids_changed`, and then only
     // after an interrupt from user space.
     if !rs.ids_changed() {
@@ -311,12 +316,12 @@ pub(crate) fn exit_user_update(rs: &CurrentRseq, mut regs: Regs) -> bool {
         rs.slice_clear_grant();
 
         if rseq::debug_enabled() || csaddr != 0 {
-            return update_user_cs(rs, &mut regs, csaddr);
+            return update_user_cs(*rs, regs, csaddr);
         }
         return true;
     }
 
-    update_usr(rs, &mut regs, &current_ids(rs))
+    update_usr(rs, regs, &current_ids(rs))
 }
 
 /// The slow path, run from `resume_user_mode_work()` with interrupts
@@ -324,7 +329,7 @@ pub(crate) fn exit_user_update(rs: &CurrentRseq, mut regs: Regs) -> bool {
 pub(crate) fn handle_slowpath(rs: &CurrentRseq, regs: Option<Regs>) {
     // Hypervisors call this with no register state before entering the
     // guest; the update happens on the real exit to user space.
-    let Some(mut regs) = regs else {
+    let Some(regs) = regs else {
         return;
     };
 
@@ -346,7 +351,7 @@ pub(crate) fn handle_slowpath(rs: &CurrentRseq, regs: Option<Regs>) {
         return;
     }
 
-    if !update_usr(rs, &mut regs, &ids) {
+    if !update_usr(rs, regs, &ids) {
         rs.clear_error();
         rseq::force_sig_segv();
     }
@@ -359,13 +364,13 @@ fn get_csaddr(rs: &CurrentRseq) -> Result<u64> {
 
 /// Evaluates the critical section before a signal frame is set up
 /// (`__rseq_signal_deliver()`).
-pub(crate) fn signal_deliver(rs: &CurrentRseq, sig: i32, mut regs: Regs) {
+pub(crate) fn signal_deliver(rs: &CurrentRseq, sig: i32, regs: Regs) {
     rseq::stat_inc(Stat::Signal);
 
     let ok = match get_csaddr(rs) {
         Err(_) => false,
         Ok(0) => true,
-        Ok(csaddr) => update_user_cs(rs, &mut regs, csaddr),
+        Ok(csaddr) => update_user_cs(*rs, regs, csaddr),
     };
     if !ok {
         rs.clear_error();
@@ -380,7 +385,7 @@ pub(crate) fn signal_deliver(rs: &CurrentRseq, sig: i32, mut regs: Regs) {
 
 /// Kills the task if it returns from a syscall issued inside a critical
 /// section (`__rseq_debug_syscall_return()`).
-pub(crate) fn debug_syscall_return(rs: &CurrentRseq, mut regs: Regs) {
+pub(crate) fn debug_syscall_return(rs: &CurrentRseq, regs: Regs) {
     if rs.version().is_none() {
         return;
     }
@@ -390,7 +395,7 @@ pub(crate) fn debug_syscall_return(rs: &CurrentRseq, mut regs: Regs) {
         // The range check sees all 64 bits, as in C.
         Ok(csaddr) if csaddr >= rseq::task_size() => false,
         // CAST: Truncates to `unsigned long` on 32-bit, as in C.
-        Ok(csaddr) => debug_update_user_cs(rs, &mut regs, csaddr as usize),
+        Ok(csaddr) => debug_update_user_cs(*rs, regs, csaddr as usize),
     };
     if !ok {
         rseq::force_sig_segv();

@@ -82,11 +82,10 @@ pub unsafe extern "C" fn rseq_rs_exit_user_update(regs: *mut RawRegs, t: *mut Ra
     // SAFETY: `t` is the current task and this is its exit to user space
     // path (function safety requirement).
     let rs = unsafe { CurrentRseq::from_raw(t) };
-    // SAFETY: `regs` is the task's user register state.
-    match unsafe { Regs::from_raw(regs) } {
-        Some(regs) => exit::exit_user_update(&rs, regs),
-        None => false,
-    }
+    // SAFETY: `regs` is the task's user register state, never NULL on the
+    // exit to user space path.
+    let regs = unsafe { Regs::from_raw_nonnull(regs) };
+    exit::exit_user_update(&rs, regs)
 }
 
 /// Exit to user space slow path, invoked from `resume_user_mode_work()`.
@@ -157,7 +156,7 @@ pub unsafe extern "C" fn rseq_debug_update_user_cs(
     // SAFETY: `regs` is the task's user register state.
     match unsafe { Regs::from_raw(regs) } {
         // CAST: `unsigned long` is `usize` in the kernel.
-        Some(mut regs) => exit::debug_update_user_cs(&rs, &mut regs, csaddr as usize),
+        Some(regs) => exit::debug_update_user_cs(rs, regs, csaddr as usize),
         None => false,
     }
 }

@@ -195,6 +195,7 @@ pub struct Activation {
 /// context (it is `!Send` and `!Sync`). Only this task writes the fields of
 /// `task->rseq` other than the event bytes, which interrupts on this CPU may
 /// also write.
+#[derive(Clone, Copy)]
 pub struct CurrentRseq {
     task: *mut bindings::task_struct,
     _not_send: NotThreadSafe,
@@ -512,6 +513,21 @@ impl Regs {
             regs,
             _not_send: NotThreadSafe,
         })
+    }
+
+    /// Wraps a raw `struct pt_regs` pointer that is never NULL.
+    ///
+    /// # Safety
+    ///
+    /// `regs` must point to the current task's user register state and stay
+    /// valid while the returned value is in use.
+    #[inline]
+    pub unsafe fn from_raw_nonnull(regs: *mut bindings::pt_regs) -> Self {
+        // INVARIANT: Guaranteed by the caller.
+        Self {
+            regs,
+            _not_send: NotThreadSafe,
+        }
     }
 
     /// Returns the user instruction pointer.
