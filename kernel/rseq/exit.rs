@@ -230,8 +230,9 @@ fn update_ids_in_region(
 pub(crate) fn set_ids_get_csaddr(rs: &CurrentRseq, ids: &Ids) -> Option<u64> {
     let area = rs.area()?;
     let v2 = rs.is_v2();
-    let cache = rs.ids();
-    let check = (rseq::debug_enabled() || v2).then_some(cache);
+    // Legacy registrations skip the check unless in debug mode: read the
+    // cache only when needed.
+    let check = (rseq::debug_enabled() || v2).then(|| rs.ids());
     // Only v2 registrations own the slice control word.
     let clear_slice = v2 && rseq::slice_extension_enabled();
 
