@@ -155,8 +155,8 @@ pub unsafe extern "C" fn rseq_debug_update_user_cs(
     let rs = unsafe { CurrentRseq::from_raw(t) };
     // SAFETY: `regs` is the task's user register state.
     match unsafe { Regs::from_raw(regs) } {
-        // CAST: `unsigned long` is `usize` in the kernel.
-        Some(regs) => exit::debug_update_user_cs(rs, regs, csaddr as usize),
+        // `unsigned long` is `usize` in the kernel.
+        Some(regs) => exit::debug_update_user_cs(rs, regs, csaddr),
         None => false,
     }
 }
