@@ -7,6 +7,9 @@
 //! descriptor is acceptable. The descriptor is read lazily through
 //! [`CsSource`] in exactly the order of the C implementation, so faults and
 //! verdicts match it field for field.
+//!
+//! The evaluation runs inside an open user access region, so it is inlined
+//! into its caller and contains no call and no arithmetic that can panic.
 
 use kernel::prelude::*;
 
@@ -77,6 +80,7 @@ pub(crate) fn abort_ip_valid(abort_ip: u64, task_size: u64) -> bool {
 /// Only checks that the abort IP is a user address preceded by the
 /// signature. The caller has already checked that the descriptor address
 /// is below `TASK_SIZE`.
+#[inline(always)]
 pub(crate) fn evaluate(src: &mut impl CsSource, ctx: &CsContext) -> Result<Verdict> {
     let start_ip = src.start_ip()?;
     let offset = src.post_commit_offset()?;
@@ -103,6 +107,7 @@ pub(crate) fn evaluate(src: &mut impl CsSource, ctx: &CsContext) -> Result<Verdi
 /// Validates the whole descriptor and, on generic IRQ entry
 /// architectures, rejects a critical section that was interrupted by a
 /// syscall instead of an interrupt.
+#[inline(always)]
 pub(crate) fn evaluate_debug(src: &mut impl CsSource, ctx: &CsContext) -> Result<Verdict> {
     let task_size = ctx.task_size;
 

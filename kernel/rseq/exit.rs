@@ -8,6 +8,7 @@
 //! the decision to retry or to kill to the caller.
 
 use kernel::{
+    interrupt::local_interrupt_disable,
     prelude::*,
     rseq::{
         self,
@@ -15,19 +16,21 @@ use kernel::{
         cs_desc,
         CurrentRseq,
         Ids,
+        RawUserArea,
         Regs,
         Stat, //
     },
+    uaccess::{
+        UserAccess,
+        UserPtr, //
+    },
 };
 
-use crate::{
-    cs::{
-        self,
-        CsContext,
-        CsSource,
-        Verdict, //
-    },
-    user,
+use crate::cs::{
+    self,
+    CsContext,
+    CsSource,
+    Verdict, //
 };
 
 /// The ID fields user space must not modify, as read from the rseq area.
@@ -51,76 +54,105 @@ pub(crate) fn ids_unmodified(user: &UserIds, cache: &Ids) -> bool {
         && user.mm_cid == cache.mm_cid
 }
 
-/// A critical section descriptor in user memory.
-struct UserCs {
-    addr: usize,
+/// Size of the user space `struct rseq` that a region opens.
+const AREA_SIZE: usize = size_of::<RawUserArea>();
+
+/// A critical section descriptor, read through an open user access region.
+struct UserCs<'a> {
+    ua: &'a UserAccess,
 }
 
-impl CsSource for UserCs {
+impl CsSource for UserCs<'_> {
+    #[inline(always)]
     fn start_ip(&mut self) -> Result<u64> {
-        user::get_u64(self.addr + cs_desc::START_IP)
+        self.ua.get(cs_desc::START_IP)
     }
 
+    #[inline(always)]
     fn post_commit_offset(&mut self) -> Result<u64> {
-        user::get_u64(self.addr + cs_desc::POST_COMMIT_OFFSET)
+        self.ua.get(cs_desc::POST_COMMIT_OFFSET)
     }
 
+    #[inline(always)]
     fn abort_ip(&mut self) -> Result<u64> {
-        user::get_u64(self.addr + cs_desc::ABORT_IP)
+        self.ua.get(cs_desc::ABORT_IP)
     }
 
+    #[inline(always)]
     fn head(&mut self) -> Result<u64> {
-        user::get_u64(self.addr + cs_desc::VERSION)
+        self.ua.get(cs_desc::VERSION)
     }
 
+    #[inline(always)]
     fn sig_before(&mut self, abort_ip: u64) -> Result<u32> {
-        // `abort_ip` was checked to be at least 4 and below `TASK_SIZE`.
-        user::get_u32((abort_ip - size_of::<u32>() as u64) as usize)
+        // CAST: `abort_ip` was checked to be at least 4 and below `TASK_SIZE`,
+        // so it fits in a `usize` and the subtraction does not wrap.
+        let ptr = UserPtr::from_addr(abort_ip.wrapping_sub(size_of::<u32>() as u64) as usize);
+        self.ua.get_at(ptr)
     }
+}
+
+/// Evaluates the descriptor at `csaddr` and clears `rseq_cs` unless the
+/// descriptor is invalid, all in one user access region.
+///
+/// Returns the verdict and whether `rseq_cs` was cleared.
+#[inline(always)]
+fn evaluate_in_region(
+    area: UserPtr,
+    csaddr: usize,
+    ctx: &CsContext,
+    debug: bool,
+) -> Result<(Verdict, bool)> {
+    let ua = UserAccess::new(UserPtr::from_addr(csaddr), cs_desc::SIZE)?;
+    let mut src = UserCs { ua: &ua };
+    let verdict = if debug {
+        cs::evaluate_debug(&mut src, ctx)?
+    } else {
+        cs::evaluate(&mut src, ctx)?
+    };
+    let cleared = match verdict {
+        Verdict::Invalid => false,
+        Verdict::Clear | Verdict::Abort { .. } => ua
+            .put_at(area.wrapping_byte_add(area::RSEQ_CS), 0u64)
+            .is_ok(),
+    };
+    Ok((verdict, cleared))
 }
 
 /// Evaluates the critical section at `csaddr` and applies the verdict.
 ///
 /// Returns `false` on a fault or on invalid data; `fatal` is set for the
 /// latter. `csaddr` must be below `TASK_SIZE`.
-fn apply_cs(rs: &CurrentRseq, regs: &mut Regs, csaddr: u64, debug: bool) -> bool {
+fn apply_cs(rs: CurrentRseq, mut regs: Regs, csaddr: usize, debug: bool) -> bool {
+    let Some(area) = rs.area() else {
+        return false;
+    };
     let ctx = CsContext {
         ip: regs.ip(),
         sig: rs.sig(),
         task_size: rseq::task_size(),
         user_irq: cfg!(CONFIG_GENERIC_IRQ_ENTRY).then(|| rs.user_irq()),
     };
-    let mut src = UserCs {
-        addr: csaddr as usize,
-    };
-    let verdict = if debug {
-        cs::evaluate_debug(&mut src, &ctx)
-    } else {
-        cs::evaluate(&mut src, &ctx)
-    };
-    let clear_cs = || user::put_u64(rs.usrptr() + area::RSEQ_CS, 0).is_ok();
 
-    match verdict {
+    match evaluate_in_region(area, csaddr, &ctx, debug) {
         Err(_) => false,
-        Ok(Verdict::Invalid) => {
+        Ok((Verdict::Invalid, _)) => {
             rs.set_fatal();
             false
         }
-        Ok(Verdict::Clear) => {
-            if !clear_cs() {
-                return false;
-            }
+        Ok((_, false)) => false,
+        Ok((Verdict::Clear, true)) => {
             rseq::stat_inc(Stat::Clear);
             true
         }
-        Ok(Verdict::Abort {
-            start_ip,
-            offset,
-            abort_ip,
-        }) => {
-            if !clear_cs() {
-                return false;
-            }
+        Ok((
+            Verdict::Abort {
+                start_ip,
+                offset,
+                abort_ip,
+            },
+            true,
+        )) => {
             regs.set_ip(abort_ip);
             rseq::stat_inc(Stat::Fixup);
             rseq::trace_ip_fixup(ctx.ip, start_ip, offset, abort_ip);
@@ -132,19 +164,61 @@ fn apply_cs(rs: &CurrentRseq, regs: &mut Regs, csaddr: u64, debug: bool) -> bool
 /// Full critical section validation (`rseq_debug_update_user_cs()`).
 ///
 /// `csaddr` must be below `TASK_SIZE`.
-pub(crate) fn debug_update_user_cs(rs: &CurrentRseq, regs: &mut Regs, csaddr: u64) -> bool {
+pub(crate) fn debug_update_user_cs(rs: CurrentRseq, regs: Regs, csaddr: usize) -> bool {
     apply_cs(rs, regs, csaddr, true)
 }
 
 /// Evaluates the critical section at `csaddr` (`rseq_update_user_cs()`).
-pub(crate) fn update_user_cs(rs: &CurrentRseq, regs: &mut Regs, csaddr: u64) -> bool {
+///
+/// Like C, which passes the address as an `unsigned long`, this sees only the
+/// low word of `rseq_cs` on 32-bit kernels.
+pub(crate) fn update_user_cs(rs: CurrentRseq, regs: Regs, csaddr: u64) -> bool {
+    // CAST: Truncates to `unsigned long` on 32-bit, as in C.
+    let csaddr = csaddr as usize;
+
     rseq::stat_inc(Stat::Cs);
 
-    if csaddr >= rseq::task_size() {
+    // CAST: `usize` fits in a `u64`.
+    if csaddr as u64 >= rseq::task_size() {
         rs.set_fatal();
         return false;
     }
     apply_cs(rs, regs, csaddr, rseq::debug_enabled())
+}
+
+/// The user accesses of the ID update, in one region: the read-only check
+/// against `cache` if given, the four ID stores, the `rseq_cs` load and, if
+/// `clear_slice`, the `slice_ctrl` store.
+///
+/// Returns `Ok(None)` if the read-only fields were modified.
+#[inline(always)]
+fn update_ids_in_region(
+    area: UserPtr,
+    cache: Option<Ids>,
+    ids: &Ids,
+    clear_slice: bool,
+) -> Result<Option<u64>> {
+    let ua = UserAccess::new(area, AREA_SIZE)?;
+    if let Some(cache) = cache {
+        let found = UserIds {
+            cpu_id_start: ua.get(area::CPU_ID_START)?,
+            cpu_id: ua.get(area::CPU_ID)?,
+            node_id: ua.get(area::NODE_ID)?,
+            mm_cid: ua.get(area::MM_CID)?,
+        };
+        if !ids_unmodified(&found, &cache) {
+            return Ok(None);
+        }
+    }
+    ua.put(area::CPU_ID_START, ids.cpu_id)?;
+    ua.put(area::CPU_ID, ids.cpu_id)?;
+    ua.put(area::NODE_ID, ids.node_id)?;
+    ua.put(area::MM_CID, ids.mm_cid)?;
+    let csaddr = ua.get(area::RSEQ_CS)?;
+    if clear_slice {
+        ua.put(area::SLICE_CTRL, 0u32)?;
+    }
+    Ok(Some(csaddr))
 }
 
 /// Validates the read-only fields, writes the new IDs and returns the
@@ -152,43 +226,38 @@ pub(crate) fn update_user_cs(rs: &CurrentRseq, regs: &mut Regs, csaddr: u64) -> 
 ///
 /// Returns `None` on a fault or on modified read-only fields; `fatal` is
 /// set for the latter.
+#[inline(always)]
 pub(crate) fn set_ids_get_csaddr(rs: &CurrentRseq, ids: &Ids) -> Option<u64> {
-    let base = rs.usrptr();
+    let area = rs.area()?;
     let v2 = rs.is_v2();
+    // Legacy registrations skip the check unless in debug mode: read the
+    // cache only when needed.
+    let check = (rseq::debug_enabled() || v2).then(|| rs.ids());
+    // Only v2 registrations own the slice control word.
+    let clear_slice = v2 && rseq::slice_extension_enabled();
 
-    if rseq::debug_enabled() || v2 {
-        let [cpu_id_start, cpu_id] = user::get_u32_pair(base + area::CPU_ID_START).ok()?;
-        let [node_id, mm_cid] = user::get_u32_pair(base + area::NODE_ID).ok()?;
-        let found = UserIds {
-            cpu_id_start,
-            cpu_id,
-            node_id,
-            mm_cid,
-        };
-        if !ids_unmodified(&found, &rs.ids()) {
+    match update_ids_in_region(area, check, ids, clear_slice) {
+        Err(_) => None,
+        Ok(None) => {
             rs.set_fatal();
-            return None;
+            None
+        }
+        Ok(Some(csaddr)) => {
+            rs.slice_clear_grant();
+            rs.set_ids(ids);
+            rseq::stat_inc(Stat::Ids);
+            Some(csaddr)
         }
     }
-
-    user::put_u32_pair(base + area::CPU_ID_START, ids.cpu_id, ids.cpu_id).ok()?;
-    user::put_u32_pair(base + area::NODE_ID, ids.node_id, ids.mm_cid).ok()?;
-    let csaddr = user::get_u64(base + area::RSEQ_CS).ok()?;
-
-    // Only v2 registrations own the slice control word.
-    if v2 && rseq::slice_extension_enabled() {
-        user::put_u32(base + area::SLICE_CTRL, 0).ok()?;
-    }
-
-    rs.slice_clear_grant();
-    rs.set_ids(ids);
-    rseq::stat_inc(Stat::Ids);
-    Some(csaddr)
 }
 
 /// Writes new IDs and evaluates the critical section if needed
 /// (`rseq_update_usr()`).
-pub(crate) fn update_usr(rs: &CurrentRseq, regs: &mut Regs, ids: &Ids) -> bool {
+///
+/// Inlined into the fast path, as in C: it runs after every context switch
+/// of a legacy registration.
+#[inline(always)]
+pub(crate) fn update_usr(rs: &CurrentRseq, regs: Regs, ids: &Ids) -> bool {
     let Some(csaddr) = set_ids_get_csaddr(rs, ids) else {
         return false;
     };
@@ -201,7 +270,32 @@ pub(crate) fn update_usr(rs: &CurrentRseq, regs: &mut Regs, ids: &Ids) -> bool {
     if csaddr == 0 {
         return true;
     }
-    update_user_cs(rs, regs, csaddr)
+    update_user_cs(*rs, regs, csaddr)
+}
+
+/// The `rseq_cs` load and, if `clear_slice`, the `slice_ctrl` store, in one
+/// region.
+#[inline(always)]
+fn get_csaddr_in_region(area: UserPtr, clear_slice: bool) -> Result<u64> {
+    let ua = UserAccess::new(area, AREA_SIZE)?;
+    let csaddr = ua.get(area::RSEQ_CS)?;
+    if clear_slice {
+        ua.put(area::SLICE_CTRL, 0u32)?;
+    }
+    Ok(csaddr)
+}
+
+/// The IDs of the CPU the task runs on.
+///
+/// Interrupts must be disabled for a consistent snapshot.
+fn current_ids(rs: &CurrentRseq) -> Ids {
+    let cpu = rs.cpu();
+    Ids {
+        cpu_id: cpu.as_u32(),
+        mm_cid: rs.mm_cid(),
+        // CAST: The C code stores the `int` node in a `u32` field.
+        node_id: cpu.to_node() as u32,
+    }
 }
 
 /// The exit to user space fast path (`rseq_exit_user_update()`).
@@ -209,48 +303,36 @@ pub(crate) fn update_usr(rs: &CurrentRseq, regs: &mut Regs, ids: &Ids) -> bool {
 /// Runs with interrupts and page faults disabled when `sched_switch` is
 /// set. Returns `false` on a fault or on invalid data; the caller then
 /// defers to the slow path, which repeats the work with faults enabled.
-pub(crate) fn exit_user_update(mut regs: Regs) -> bool {
-    let rs = CurrentRseq::get();
-
+pub(crate) fn exit_user_update(rs: &CurrentRseq, regs: Regs) -> bool {
     // Only v2 registrations get here without `ids_changed`, and then only
     // after an interrupt from user space.
     if !rs.ids_changed() {
-        let base = rs.usrptr();
-        let Ok(csaddr) = user::get_u64(base + area::RSEQ_CS) else {
+        let Some(area) = rs.area() else {
             return false;
         };
-        if rs.is_v2()
-            && rseq::slice_extension_enabled()
-            && user::put_u32(base + area::SLICE_CTRL, 0).is_err()
-        {
+        let clear_slice = rs.is_v2() && rseq::slice_extension_enabled();
+        let Ok(csaddr) = get_csaddr_in_region(area, clear_slice) else {
             return false;
-        }
+        };
         rs.slice_clear_grant();
 
         if rseq::debug_enabled() || csaddr != 0 {
-            return update_user_cs(&rs, &mut regs, csaddr);
+            return update_user_cs(*rs, regs, csaddr);
         }
         return true;
     }
 
-    let (cpu_id, mm_cid) = rs.cpu_and_cid();
-    let ids = Ids {
-        cpu_id,
-        mm_cid,
-        node_id: rseq::cpu_to_node(cpu_id),
-    };
-    update_usr(&rs, &mut regs, &ids)
+    update_usr(rs, regs, &current_ids(rs))
 }
 
 /// The slow path, run from `resume_user_mode_work()` with interrupts
 /// enabled (`__rseq_handle_slowpath()`).
-pub(crate) fn handle_slowpath(regs: Option<Regs>) {
+pub(crate) fn handle_slowpath(rs: &CurrentRseq, regs: Option<Regs>) {
     // Hypervisors call this with no register state before entering the
     // guest; the update happens on the real exit to user space.
-    let Some(mut regs) = regs else {
+    let Some(regs) = regs else {
         return;
     };
-    let rs = CurrentRseq::get();
 
     if rs.is_exiting() {
         return;
@@ -260,32 +342,36 @@ pub(crate) fn handle_slowpath(regs: Option<Regs>) {
     // Consume the event atomically with respect to the scheduler. If the task
     // is preempted after this, the event is raised again and the slow path
     // runs once more before returning to user space.
-    let Some((cpu_id, mm_cid)) = rs.take_sched_event() else {
+    let (event, ids) = {
+        let _irq = local_interrupt_disable();
+        let event = rs.sched_switch();
+        rs.clear_events(rs.user_irq());
+        (event, current_ids(rs))
+    };
+    if !event {
         return;
-    };
-    let ids = Ids {
-        cpu_id,
-        mm_cid,
-        node_id: rseq::cpu_to_node(cpu_id),
-    };
+    }
 
-    if !update_usr(&rs, &mut regs, &ids) {
+    if !update_usr(rs, regs, &ids) {
         rs.clear_error();
         rseq::force_sig_segv();
     }
 }
 
+/// Reads `rseq_cs` of the registered area.
+fn get_csaddr(rs: &CurrentRseq) -> Result<u64> {
+    get_csaddr_in_region(rs.area().ok_or(EFAULT)?, false)
+}
+
 /// Evaluates the critical section before a signal frame is set up
 /// (`__rseq_signal_deliver()`).
-pub(crate) fn signal_deliver(sig: i32, mut regs: Regs) {
-    let rs = CurrentRseq::get();
-
+pub(crate) fn signal_deliver(rs: &CurrentRseq, sig: i32, regs: Regs) {
     rseq::stat_inc(Stat::Signal);
 
-    let ok = match user::get_u64(rs.usrptr() + area::RSEQ_CS) {
+    let ok = match get_csaddr(rs) {
         Err(_) => false,
         Ok(0) => true,
-        Ok(csaddr) => update_user_cs(&rs, &mut regs, csaddr),
+        Ok(csaddr) => update_user_cs(*rs, regs, csaddr),
     };
     if !ok {
         rs.clear_error();
@@ -300,17 +386,17 @@ pub(crate) fn signal_deliver(sig: i32, mut regs: Regs) {
 
 /// Kills the task if it returns from a syscall issued inside a critical
 /// section (`__rseq_debug_syscall_return()`).
-pub(crate) fn debug_syscall_return(mut regs: Regs) {
-    let rs = CurrentRseq::get();
-
-    if rs.has_rseq() == 0 {
+pub(crate) fn debug_syscall_return(rs: &CurrentRseq, regs: Regs) {
+    if rs.version().is_none() {
         return;
     }
-    let ok = match user::get_u64(rs.usrptr() + area::RSEQ_CS) {
+    let ok = match get_csaddr(rs) {
         Err(_) => false,
         Ok(0) => return,
+        // The range check sees all 64 bits, as in C.
         Ok(csaddr) if csaddr >= rseq::task_size() => false,
-        Ok(csaddr) => debug_update_user_cs(&rs, &mut regs, csaddr),
+        // CAST: Truncates to `unsigned long` on 32-bit, as in C.
+        Ok(csaddr) => debug_update_user_cs(*rs, regs, csaddr as usize),
     };
     if !ok {
         rseq::force_sig_segv();

@@ -7,25 +7,26 @@ use kernel::{
     rseq::{
         self,
         area,
+        AbiVersion,
+        Activation,
         CurrentRseq,
+        Flags,
+        RawUserArea,
         ORIG_RSEQ_SIZE,
         RSEQ_CPU_ID_UNINITIALIZED,
         RSEQ_CS_FLAG_SLICE_EXT_AVAILABLE,
         RSEQ_CS_FLAG_SLICE_EXT_ENABLED,
-        RSEQ_FEATURE_SIZE,
-        RSEQ_FLAG_SLICE_EXT_DEFAULT_ON,
-        RSEQ_FLAG_UNREGISTER, //
+        RSEQ_FEATURE_SIZE, //
     },
     uaccess::{
-        UserPtr,
-        UserSlice, //
+        access_ok,
+        UserAccess,
+        UserPtr, //
     },
 };
 
-use crate::user;
-
 /// Registration flags accepted by `sys_rseq()`.
-const RSEQ_FLAGS_SUPPORTED: i32 = RSEQ_FLAG_SLICE_EXT_DEFAULT_ON;
+const RSEQ_FLAGS_SUPPORTED: Flags = Flags::SLICE_EXT_DEFAULT_ON;
 
 /// The arguments of one `sys_rseq()` call.
 #[derive(Clone, Copy, Debug)]
@@ -35,7 +36,7 @@ pub(crate) struct Request {
     /// Length of the rseq area.
     pub(crate) len: u32,
     /// `RSEQ_FLAG_*` flags.
-    pub(crate) flags: i32,
+    pub(crate) flags: Flags,
     /// Abort signature.
     pub(crate) sig: u32,
 }
@@ -70,8 +71,8 @@ pub(crate) enum Action {
     Unregister,
     /// Register a new area.
     Register {
-        /// ABI version stored in `rseq_event::has_rseq` (1 or 2).
-        version: u8,
+        /// ABI version of the new registration.
+        version: AbiVersion,
         /// Value to write to `struct rseq::flags`.
         rseq_flags: u32,
     },
@@ -95,8 +96,8 @@ pub(crate) fn length_valid(addr: usize, len: u32, alloc_align: u32) -> bool {
 /// returned for every combination of invalid arguments. The `access_ok()`
 /// check and the user space writes are left to the caller.
 pub(crate) fn decide(req: &Request, cur: Option<Registration>, feat: &Features) -> Result<Action> {
-    if req.flags & RSEQ_FLAG_UNREGISTER != 0 {
-        if req.flags & !RSEQ_FLAG_UNREGISTER != 0 {
+    if req.flags.contains(Flags::UNREGISTER) {
+        if !req.flags.without(Flags::UNREGISTER).is_empty() {
             return Err(EINVAL);
         }
         let cur = match cur {
@@ -112,7 +113,7 @@ pub(crate) fn decide(req: &Request, cur: Option<Registration>, feat: &Features) 
         return Ok(Action::Unregister);
     }
 
-    if req.flags & !RSEQ_FLAGS_SUPPORTED != 0 {
+    if !req.flags.without(RSEQ_FLAGS_SUPPORTED).is_empty() {
         return Err(EINVAL);
     }
 
@@ -131,15 +132,15 @@ pub(crate) fn decide(req: &Request, cur: Option<Registration>, feat: &Features) 
     }
 
     let version = if feat.generic_irq_entry && req.len > ORIG_RSEQ_SIZE {
-        2
+        AbiVersion::V2
     } else {
-        1
+        AbiVersion::Legacy
     };
 
     let mut rseq_flags = 0;
-    if version > 1 && feat.slice_ext {
+    if version == AbiVersion::V2 && feat.slice_ext {
         rseq_flags |= RSEQ_CS_FLAG_SLICE_EXT_AVAILABLE;
-        if req.flags & RSEQ_FLAG_SLICE_EXT_DEFAULT_ON != 0 {
+        if req.flags.contains(Flags::SLICE_EXT_DEFAULT_ON) {
             rseq_flags |= RSEQ_CS_FLAG_SLICE_EXT_ENABLED;
         }
     }
@@ -152,9 +153,9 @@ pub(crate) fn decide(req: &Request, cur: Option<Registration>, feat: &Features) 
 
 /// The registration of the current task, if any.
 fn current_registration(rs: &CurrentRseq) -> Option<Registration> {
-    let addr = rs.usrptr();
-    (addr != 0).then(|| Registration {
-        addr,
+    rs.area().map(|area| Registration {
+        // CAST: Compared as an address only.
+        addr: area.as_const_ptr() as usize,
         len: rs.rseq_len(),
         sig: rs.sig(),
     })
@@ -169,47 +170,46 @@ fn features() -> Features {
     }
 }
 
+/// Size of the user space `struct rseq` that a region opens.
+const AREA_SIZE: usize = size_of::<RawUserArea>();
+
 /// Writes the unregistration values to the user area (`rseq_reset_ids()`).
 ///
 /// `rseq_cs`, `flags` and `slice_ctrl` are left untouched.
-fn reset_user_ids(addr: usize) -> Result {
-    user::put_u32_pair(addr + area::CPU_ID_START, 0, RSEQ_CPU_ID_UNINITIALIZED)?;
-    user::put_u32_pair(addr + area::NODE_ID, 0, 0)
+fn reset_user_ids(area: UserPtr) -> Result {
+    let ua = UserAccess::new(area, AREA_SIZE)?;
+    ua.put(area::CPU_ID_START, 0u32)?;
+    ua.put(area::CPU_ID, RSEQ_CPU_ID_UNINITIALIZED)?;
+    ua.put(area::NODE_ID, 0u32)?;
+    ua.put(area::MM_CID, 0u32)
 }
 
 /// Initializes the user area of a new registration.
 ///
-/// `cpu_id_start`, `cpu_id`, `rseq_cs`, `flags`, `node_id` and `mm_cid` are
-/// contiguous and written with a single copy. A stale `rseq_cs` is cleared
-/// unconditionally: old libcs reuse areas without clearing it.
-fn init_user_area(addr: usize, version: u8, rseq_flags: u32) -> Result {
-    const _: () = assert!(area::CPU_ID_START == 0 && area::MM_CID == 24);
-    let init: [u32; 7] = [
-        RSEQ_CPU_ID_UNINITIALIZED, // cpu_id_start
-        RSEQ_CPU_ID_UNINITIALIZED, // cpu_id
-        0,                         // rseq_cs (low or high half)
-        0,                         // rseq_cs (low or high half)
-        rseq_flags,                // flags
-        0,                         // node_id
-        0,                         // mm_cid
-    ];
-    UserSlice::new(UserPtr::from_addr(addr), size_of::<[u32; 7]>())
-        .writer()
-        .write(&init)?;
+/// A stale `rseq_cs` is cleared unconditionally: old libcs reuse areas
+/// without clearing it.
+fn init_user_area(area: UserPtr, version: AbiVersion, rseq_flags: u32) -> Result {
+    let ua = UserAccess::new(area, AREA_SIZE)?;
+    ua.put(area::CPU_ID_START, RSEQ_CPU_ID_UNINITIALIZED)?;
+    ua.put(area::CPU_ID, RSEQ_CPU_ID_UNINITIALIZED)?;
+    ua.put(area::RSEQ_CS, 0u64)?;
+    ua.put(area::FLAGS, rseq_flags)?;
+    ua.put(area::NODE_ID, 0u32)?;
+    ua.put(area::MM_CID, 0u32)?;
     // The bytes past `mm_cid` belong to user space for legacy registrations.
-    if version > 1 && cfg!(CONFIG_RSEQ_SLICE_EXTENSION) {
-        user::put_u32(addr + area::SLICE_CTRL, 0)?;
+    if version == AbiVersion::V2 && cfg!(CONFIG_RSEQ_SLICE_EXTENSION) {
+        ua.put(area::SLICE_CTRL, 0u32)?;
     }
     Ok(())
 }
 
 /// Implements `sys_rseq()` for the current task.
-pub(crate) fn sys_rseq(req: &Request) -> Result {
-    let rs = CurrentRseq::get();
+pub(crate) fn sys_rseq(rs: &CurrentRseq, req: &Request) -> Result {
+    let area = UserPtr::from_addr(req.addr);
 
-    match decide(req, current_registration(&rs), &features())? {
+    match decide(req, current_registration(rs), &features())? {
         Action::Unregister => {
-            if reset_user_ids(req.addr).is_err() {
+            if reset_user_ids(area).is_err() {
                 // The registration stays active; exit to user space would try
                 // to update the IDs again, so terminate the task.
                 rseq::force_sig_segv();
@@ -222,17 +222,19 @@ pub(crate) fn sys_rseq(req: &Request) -> Result {
             version,
             rseq_flags,
         } => {
-            if !rseq::access_ok(req.addr, req.len as usize) {
+            if !access_ok(area, req.len as usize) {
                 return Err(EFAULT);
             }
-            init_user_area(req.addr, version, rseq_flags)?;
-            rs.activate(
-                req.addr,
-                req.len,
-                req.sig,
+            init_user_area(area, version, rseq_flags)?;
+            rs.activate(&Activation {
+                area,
+                len: req.len,
+                sig: req.sig,
                 version,
-                rseq_flags & RSEQ_CS_FLAG_SLICE_EXT_ENABLED != 0,
-            );
+                slice_enabled: rseq_flags & RSEQ_CS_FLAG_SLICE_EXT_ENABLED != 0,
+            });
+            // Write the IDs on the way back to user space.
+            rs.force_update();
             Ok(())
         }
     }
@@ -259,13 +261,25 @@ mod tests {
         sig: 0x53053053,
     };
 
+    const RSEQ_FLAG_UNREGISTER: i32 = 1;
+    const RSEQ_FLAG_SLICE_EXT_DEFAULT_ON: i32 = 2;
+
     fn req(addr: usize, len: u32, flags: i32, sig: u32) -> Request {
         Request {
             addr,
             len,
-            flags,
+            flags: Flags::from_raw(flags),
             sig,
         }
+    }
+
+    #[test]
+    fn flag_values() {
+        assert_eq!(Flags::from_raw(RSEQ_FLAG_UNREGISTER), Flags::UNREGISTER);
+        assert_eq!(
+            Flags::from_raw(RSEQ_FLAG_SLICE_EXT_DEFAULT_ON),
+            Flags::SLICE_EXT_DEFAULT_ON
+        );
     }
 
     #[test]
@@ -274,7 +288,7 @@ mod tests {
         assert_eq!(
             v1,
             Ok(Action::Register {
-                version: 1,
+                version: AbiVersion::Legacy,
                 rseq_flags: 0
             })
         );
@@ -282,7 +296,7 @@ mod tests {
         assert_eq!(
             v2,
             Ok(Action::Register {
-                version: 2,
+                version: AbiVersion::V2,
                 rseq_flags: RSEQ_CS_FLAG_SLICE_EXT_AVAILABLE
             })
         );
@@ -294,7 +308,7 @@ mod tests {
         assert_eq!(
             v2on,
             Ok(Action::Register {
-                version: 2,
+                version: AbiVersion::V2,
                 rseq_flags: RSEQ_CS_FLAG_SLICE_EXT_AVAILABLE | RSEQ_CS_FLAG_SLICE_EXT_ENABLED
             })
         );
@@ -307,7 +321,7 @@ mod tests {
         assert_eq!(
             v1on,
             Ok(Action::Register {
-                version: 1,
+                version: AbiVersion::Legacy,
                 rseq_flags: 0
             })
         );
@@ -316,7 +330,7 @@ mod tests {
         assert_eq!(
             legacy,
             Ok(Action::Register {
-                version: 1,
+                version: AbiVersion::Legacy,
                 rseq_flags: 0
             })
         );

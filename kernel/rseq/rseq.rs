@@ -21,6 +21,7 @@ use kernel::{
     prelude::*,
     rseq::{
         CurrentRseq,
+        Flags,
         RawRegs,
         RawTask,
         RawUserArea,
@@ -31,7 +32,6 @@ use kernel::{
 mod cs;
 mod exit;
 mod registration;
-mod user;
 
 /// Registers or unregisters the rseq area of the current task.
 ///
@@ -39,8 +39,9 @@ mod user;
 ///
 /// # Safety
 ///
-/// Always safe to call from syscall context. `rseq` is a user space address
-/// that is only accessed through the user copy functions.
+/// Must be called from the `rseq()` system call of the current task. `rseq`
+/// is a user space address that is only accessed through user access
+/// functions.
 // Required to be unsafe due to the `#[export]` annotation.
 #[export]
 pub unsafe extern "C" fn rseq_rs_sys_rseq(
@@ -49,13 +50,16 @@ pub unsafe extern "C" fn rseq_rs_sys_rseq(
     flags: c_int,
     sig: u32,
 ) -> c_long {
+    // SAFETY: A system call runs in the current task's context.
+    let rs = unsafe { CurrentRseq::current() };
     let req = registration::Request {
+        // CAST: The user address as an integer, for the argument checks.
         addr: rseq as usize,
         len: rseq_len,
-        flags,
+        flags: Flags::from_raw(flags),
         sig,
     };
-    match registration::sys_rseq(&req) {
+    match registration::sys_rseq(&rs, &req) {
         Ok(()) => 0,
         Err(e) => e.to_errno() as c_long,
     }
@@ -75,12 +79,13 @@ pub unsafe extern "C" fn rseq_rs_sys_rseq(
 #[cfg(CONFIG_GENERIC_ENTRY)]
 #[export]
 pub unsafe extern "C" fn rseq_rs_exit_user_update(regs: *mut RawRegs, t: *mut RawTask) -> bool {
-    let _ = t;
-    // SAFETY: Guaranteed by the caller.
-    match unsafe { Regs::from_raw(regs) } {
-        Some(regs) => exit::exit_user_update(regs),
-        None => false,
-    }
+    // SAFETY: `t` is the current task and this is its exit to user space
+    // path (function safety requirement).
+    let rs = unsafe { CurrentRseq::from_raw(t) };
+    // SAFETY: `regs` is the task's user register state, never NULL on the
+    // exit to user space path.
+    let regs = unsafe { Regs::from_raw_nonnull(regs) };
+    exit::exit_user_update(&rs, regs)
 }
 
 /// Exit to user space slow path, invoked from `resume_user_mode_work()`.
@@ -91,9 +96,11 @@ pub unsafe extern "C" fn rseq_rs_exit_user_update(regs: *mut RawRegs, t: *mut Ra
 /// `regs` is either NULL or points to the task's user register state.
 #[export]
 pub unsafe extern "C" fn __rseq_handle_slowpath(regs: *mut RawRegs) {
-    // SAFETY: Guaranteed by the caller.
+    // SAFETY: The exit to user space work runs in the current task's context.
+    let rs = unsafe { CurrentRseq::current() };
+    // SAFETY: `regs` is NULL or the task's user register state.
     let regs = unsafe { Regs::from_raw(regs) };
-    exit::handle_slowpath(regs);
+    exit::handle_slowpath(&rs, regs);
 }
 
 /// Critical section fixup before a signal frame is set up.
@@ -104,9 +111,11 @@ pub unsafe extern "C" fn __rseq_handle_slowpath(regs: *mut RawRegs) {
 /// and `regs` must point to the task's user register state.
 #[export]
 pub unsafe extern "C" fn __rseq_signal_deliver(sig: c_int, regs: *mut RawRegs) {
-    // SAFETY: Guaranteed by the caller.
+    // SAFETY: Signal delivery runs in the current task's context.
+    let rs = unsafe { CurrentRseq::current() };
+    // SAFETY: `regs` is the task's user register state.
     if let Some(regs) = unsafe { Regs::from_raw(regs) } {
-        exit::signal_deliver(sig, regs);
+        exit::signal_deliver(&rs, sig, regs);
     }
 }
 
@@ -118,9 +127,11 @@ pub unsafe extern "C" fn __rseq_signal_deliver(sig: c_int, regs: *mut RawRegs) {
 /// the task's user register state.
 #[export]
 pub unsafe extern "C" fn __rseq_debug_syscall_return(regs: *mut RawRegs) {
-    // SAFETY: Guaranteed by the caller.
+    // SAFETY: The system call exit work runs in the current task's context.
+    let rs = unsafe { CurrentRseq::current() };
+    // SAFETY: `regs` is the task's user register state.
     if let Some(regs) = unsafe { Regs::from_raw(regs) } {
-        exit::debug_syscall_return(regs);
+        exit::debug_syscall_return(&rs, regs);
     }
 }
 
@@ -131,18 +142,21 @@ pub unsafe extern "C" fn __rseq_debug_syscall_return(regs: *mut RawRegs) {
 ///
 /// # Safety
 ///
-/// `t` must be the current task, `regs` must point to its user register
-/// state, and `csaddr` must be below `TASK_SIZE`.
+/// `t` must be the current task and the caller must run in its context,
+/// `regs` must point to its user register state, and `csaddr` must be below
+/// `TASK_SIZE`.
 #[export]
 pub unsafe extern "C" fn rseq_debug_update_user_cs(
     t: *mut RawTask,
     regs: *mut RawRegs,
     csaddr: c_ulong,
 ) -> bool {
-    let _ = t;
-    // SAFETY: Guaranteed by the caller.
+    // SAFETY: `t` is the current task and this is its context.
+    let rs = unsafe { CurrentRseq::from_raw(t) };
+    // SAFETY: `regs` is the task's user register state.
     match unsafe { Regs::from_raw(regs) } {
-        Some(mut regs) => exit::debug_update_user_cs(&CurrentRseq::get(), &mut regs, csaddr as u64),
+        // `unsigned long` is `usize` in the kernel.
+        Some(regs) => exit::debug_update_user_cs(rs, regs, csaddr),
         None => false,
     }
 }

@@ -25,19 +25,9 @@ __rust_helper unsigned int rust_helper_rseq_alloc_align(void)
 	return rseq_alloc_align();
 }
 
-__rust_helper bool rust_helper_rseq_slice_extension_enabled(void)
-{
-	return rseq_slice_extension_enabled();
-}
-
 __rust_helper void rust_helper_rseq_slice_clear_grant(struct task_struct *t)
 {
 	rseq_slice_clear_grant(t);
-}
-
-__rust_helper bool rust_helper_rseq_debug_is_enabled(void)
-{
-	return static_branch_unlikely(&rseq_debug_enabled);
 }
 
 __rust_helper void rust_helper_rseq_trace_update(struct task_struct *t, struct rseq_ids *ids)
@@ -56,11 +46,6 @@ __rust_helper unsigned long rust_helper_rseq_task_size(void)
 	return TASK_SIZE;
 }
 
-__rust_helper bool rust_helper_rseq_access_ok(const void __user *ptr, unsigned long len)
-{
-	return access_ok(ptr, len);
-}
-
 __rust_helper unsigned int rust_helper_task_cpu(const struct task_struct *p)
 {
 	return task_cpu(p);
@@ -69,11 +54,6 @@ __rust_helper unsigned int rust_helper_task_cpu(const struct task_struct *p)
 __rust_helper int rust_helper_task_mm_cid(struct task_struct *t)
 {
 	return task_mm_cid(t);
-}
-
-__rust_helper int rust_helper_rseq_cpu_to_node(int cpu)
-{
-	return cpu_to_node(cpu);
 }
 
 __rust_helper unsigned long rust_helper_instruction_pointer(struct pt_regs *regs)

@@ -7,7 +7,9 @@
 //!
 //! The per-task state (`struct rseq_data`) stays defined in C because the
 //! scheduler, the entry code, futex, ptrace and the tracepoints access it
-//! directly. This module only hands out safe accessors for the current task.
+//! directly. This module only hands out accessors for the current task, through
+//! [`CurrentRseq`], whose constructors are `unsafe`: only the entry points called
+//! by C know that they run in the current task's context.
 //!
 //! C headers: [`include/linux/rseq.h`](srctree/include/linux/rseq.h),
 //! [`include/linux/rseq_types.h`](srctree/include/linux/rseq_types.h),
@@ -16,16 +18,18 @@
 
 use crate::{
     bindings,
+    cpu::CpuId,
     ffi::c_int,
-    types::NotThreadSafe, //
+    sync::atomic::{
+        Atomic,
+        Relaxed, //
+    },
+    types::NotThreadSafe,
+    uaccess::UserPtr, //
 };
 use core::{
     mem::offset_of,
-    ptr::{
-        addr_of_mut,
-        read_volatile,
-        write_volatile, //
-    },
+    ptr::addr_of_mut, //
 };
 
 /// Size of the original (legacy) `struct rseq` registration, including padding.
@@ -35,12 +39,78 @@ pub const ORIG_RSEQ_SIZE: u32 = 32;
 /// `AT_RSEQ_FEATURE_SIZE` auxiliary vector entry.
 pub const RSEQ_FEATURE_SIZE: u32 = offset_of!(bindings::rseq, end) as u32;
 
-/// `RSEQ_FLAG_UNREGISTER` (`sys_rseq()` flag).
-pub const RSEQ_FLAG_UNREGISTER: i32 = bindings::rseq_flags_RSEQ_FLAG_UNREGISTER as i32;
+/// The `flags` argument of `sys_rseq()` (`enum rseq_flags`).
+///
+/// Any bit pattern is representable, so unknown flags can be rejected with
+/// the errno of the C implementation.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::rseq::Flags;
+///
+/// let f = Flags::from_raw(1);
+/// assert!(f.contains(Flags::UNREGISTER));
+/// assert!(f.without(Flags::UNREGISTER).is_empty());
+/// assert!(!Flags::from_raw(-1).without(Flags::UNREGISTER).is_empty());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Flags(u32);
 
-/// `RSEQ_FLAG_SLICE_EXT_DEFAULT_ON` (`sys_rseq()` flag).
-pub const RSEQ_FLAG_SLICE_EXT_DEFAULT_ON: i32 =
-    bindings::rseq_flags_RSEQ_FLAG_SLICE_EXT_DEFAULT_ON as i32;
+impl Flags {
+    /// No flag.
+    pub const NONE: Self = Self(0);
+    /// `RSEQ_FLAG_UNREGISTER`.
+    pub const UNREGISTER: Self = Self(bindings::rseq_flags_RSEQ_FLAG_UNREGISTER);
+    /// `RSEQ_FLAG_SLICE_EXT_DEFAULT_ON`.
+    pub const SLICE_EXT_DEFAULT_ON: Self =
+        Self(bindings::rseq_flags_RSEQ_FLAG_SLICE_EXT_DEFAULT_ON);
+
+    /// Converts the raw `int flags` argument of the system call.
+    #[inline]
+    pub fn from_raw(flags: c_int) -> Self {
+        // CAST: The flags are a bit mask; keep every bit of the `int`.
+        Self(flags as u32)
+    }
+
+    /// Whether all flags of `other` are set.
+    #[inline]
+    pub fn contains(self, other: Self) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// `self` with the flags of `other` cleared.
+    #[inline]
+    pub fn without(self, other: Self) -> Self {
+        Self(self.0 & !other.0)
+    }
+
+    /// Whether no flag is set.
+    #[inline]
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+impl core::ops::BitOr for Flags {
+    type Output = Self;
+
+    #[inline]
+    fn bitor(self, rhs: Self) -> Self {
+        Self(self.0 | rhs.0)
+    }
+}
+
+/// The ABI version of a registration, as stored in `rseq_event::has_rseq`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum AbiVersion {
+    /// The original ABI: a 32-byte registration whose IDs are rewritten after
+    /// every context switch.
+    Legacy = 1,
+    /// The optimized ABI of registrations larger than 32 bytes.
+    V2 = 2,
+}
 
 /// `RSEQ_CS_FLAG_SLICE_EXT_AVAILABLE` (bit in `struct rseq::flags`).
 pub const RSEQ_CS_FLAG_SLICE_EXT_AVAILABLE: u32 =
@@ -86,6 +156,8 @@ pub mod cs_desc {
     pub const POST_COMMIT_OFFSET: usize = offset_of!(bindings::rseq_cs, post_commit_offset);
     /// Offset of `abort_ip`.
     pub const ABORT_IP: usize = offset_of!(bindings::rseq_cs, abort_ip);
+    /// Size of `struct rseq_cs`.
+    pub const SIZE: usize = size_of::<bindings::rseq_cs>();
 }
 
 /// The IDs the kernel last wrote to user space (mirror of `struct rseq_ids`).
@@ -99,50 +171,84 @@ pub struct Ids {
     pub node_id: u32,
 }
 
+/// What [`CurrentRseq::activate`] installs.
+#[derive(Clone, Copy)]
+pub struct Activation {
+    /// The user space `struct rseq`.
+    pub area: UserPtr,
+    /// Registered length.
+    pub len: u32,
+    /// Abort signature.
+    pub sig: u32,
+    /// ABI version.
+    pub version: AbiVersion,
+    /// Whether time slice extensions start enabled.
+    pub slice_enabled: bool,
+}
+
 /// The rseq state of the current task.
 ///
 /// # Invariants
 ///
 /// `task` points to the `task_struct` of the current task, and the value is
-/// only used from that task's context (it is `!Send` and `!Sync`).
+/// only used from that task's context, never from hard interrupt or NMI
+/// context (it is `!Send` and `!Sync`). Only this task writes the fields of
+/// `task->rseq` other than the event bytes, which interrupts on this CPU may
+/// also write.
+#[derive(Clone, Copy)]
 pub struct CurrentRseq {
     task: *mut bindings::task_struct,
     _not_send: NotThreadSafe,
 }
 
-/// Reads a field of `struct rseq_event` once, like `READ_ONCE()`.
-macro_rules! event_read {
+/// `&task->rseq.event.<field>` as an atomic byte, like `READ_ONCE()` and
+/// `WRITE_ONCE()` on it in C.
+macro_rules! event_byte {
     ($self:ident, $($field:tt)+) => {{
         let data = $self.data();
-        // SAFETY: `data` is valid per the type invariant. The event bytes are
-        // only modified by this task or by interrupts on this CPU, so a
-        // volatile byte read observes a consistent value.
-        unsafe { read_volatile(addr_of_mut!((*data).event.__bindgen_anon_1.$($field)+)) }
-    }};
-}
-
-/// Writes a field of `struct rseq_event` once, like `WRITE_ONCE()`.
-macro_rules! event_write {
-    ($self:ident, $val:expr, $($field:tt)+) => {{
-        let data = $self.data();
-        // SAFETY: `data` is valid per the type invariant. Concurrent writers
-        // are interrupts on this CPU; they only set bits this task's exit
-        // path clears, exactly as the C implementation does.
-        unsafe { write_volatile(addr_of_mut!((*data).event.__bindgen_anon_1.$($field)+), $val) }
+        // CAST: The event bytes are `u8` in C; `i8` has the same size and
+        // alignment and every bit pattern is valid for both.
+        // SAFETY: `data` is valid per the type invariant, so is the byte for as
+        // long as `self` lives. Interrupts on this CPU access it only with
+        // single byte loads and stores, like this atomic.
+        unsafe {
+            Atomic::<i8>::from_ptr(
+                addr_of_mut!((*data).event.__bindgen_anon_1.$($field)+).cast::<i8>(),
+            )
+        }
     }};
 }
 
 impl CurrentRseq {
-    /// Returns the rseq state of the current task.
+    /// Returns the rseq state of `task`.
+    ///
+    /// # Safety
+    ///
+    /// `task` must be the current task, the caller must run in its task
+    /// context (a system call, the exit to user space work or signal
+    /// delivery; not a hard interrupt or NMI handler), and the value must not
+    /// outlive that context.
     #[inline]
-    pub fn get() -> Self {
-        // INVARIANT: `get_current()` returns the current task, and the
-        // `NotThreadSafe` marker keeps the value in this task's context.
+    pub unsafe fn from_raw(task: *mut bindings::task_struct) -> Self {
+        // INVARIANT: Guaranteed by the caller; `NotThreadSafe` keeps the value
+        // in this context.
         Self {
-            // SAFETY: Calling `get_current()` is always safe in task context.
-            task: unsafe { bindings::get_current() },
+            task,
             _not_send: NotThreadSafe,
         }
+    }
+
+    /// Returns the rseq state of the current task.
+    ///
+    /// # Safety
+    ///
+    /// The caller must run in task context (not a hard interrupt or NMI
+    /// handler), and the value must not outlive that context.
+    #[inline]
+    pub unsafe fn current() -> Self {
+        // SAFETY: `get_current()` is the current task; the context is
+        // guaranteed by the caller.
+        unsafe { Self::from_raw(bindings::get_current()) }
     }
 
     #[inline]
@@ -151,11 +257,12 @@ impl CurrentRseq {
         unsafe { addr_of_mut!((*self.task).rseq) }
     }
 
-    /// Address of the registered user space area, 0 if not registered.
+    /// The registered user space area, `None` if not registered.
     #[inline]
-    pub fn usrptr(&self) -> usize {
+    pub fn area(&self) -> Option<UserPtr> {
         // SAFETY: `data()` is valid; only this task writes `usrptr`.
-        unsafe { (*self.data()).usrptr as usize }
+        let ptr = unsafe { (*self.data()).usrptr };
+        (!ptr.is_null()).then(|| UserPtr::from_ptr(ptr.cast()))
     }
 
     /// Registered length of the user space area.
@@ -172,11 +279,15 @@ impl CurrentRseq {
         unsafe { (*self.data()).sig }
     }
 
-    /// Registered ABI version (`rseq_event::has_rseq`): 0 when unregistered,
-    /// 1 for legacy and 2 for the optimized v2 ABI.
+    /// The ABI version of the registration (`rseq_event::has_rseq`), `None`
+    /// when unregistered.
     #[inline]
-    pub fn has_rseq(&self) -> u8 {
-        event_read!(self, __bindgen_anon_1.has_rseq)
+    pub fn version(&self) -> Option<AbiVersion> {
+        match event_byte!(self, __bindgen_anon_1.has_rseq).load(Relaxed) {
+            0 => None,
+            1 => Some(AbiVersion::Legacy),
+            _ => Some(AbiVersion::V2),
+        }
     }
 
     /// Whether the task uses the optimized v2 ABI (`rseq_v2()`).
@@ -189,50 +300,85 @@ impl CurrentRseq {
     /// Whether the kernel was entered by an interrupt from user mode.
     #[inline]
     pub fn user_irq(&self) -> bool {
-        event_read!(
+        event_byte!(
             self,
             __bindgen_anon_1.__bindgen_anon_1.__bindgen_anon_1.user_irq
-        ) != 0
+        )
+        .load(Relaxed)
+            != 0
     }
 
     /// Whether a scheduler event is pending (`rseq_event::sched_switch`).
     #[inline]
     pub fn sched_switch(&self) -> bool {
-        event_read!(
+        event_byte!(
             self,
             __bindgen_anon_1
                 .__bindgen_anon_1
                 .__bindgen_anon_1
                 .sched_switch
-        ) != 0
+        )
+        .load(Relaxed)
+            != 0
     }
 
     /// Whether the IDs must be updated (`rseq_event::ids_changed`).
     #[inline]
     pub fn ids_changed(&self) -> bool {
-        event_read!(
+        event_byte!(
             self,
             __bindgen_anon_1
                 .__bindgen_anon_1
                 .__bindgen_anon_1
                 .ids_changed
-        ) != 0
+        )
+        .load(Relaxed)
+            != 0
     }
 
     /// Marks the user space data as invalid (`rseq_event::fatal`).
     #[inline]
     pub fn set_fatal(&self) {
-        event_write!(
+        event_byte!(
             self,
-            1,
             __bindgen_anon_1.__bindgen_anon_2.__bindgen_anon_1.fatal
-        );
+        )
+        .store(1, Relaxed);
     }
 
     /// Clears `rseq_event::error` (`fatal` and `slowpath`).
     #[inline]
     pub fn clear_error(&self) {
-        event_write!(self, 0, __bindgen_anon_1.__bindgen_anon_2.error);
+        event_byte!(
+            self,
+            __bindgen_anon_1.__bindgen_anon_2.__bindgen_anon_1.fatal
+        )
+        .store(0, Relaxed);
+        event_byte!(
+            self,
+            __bindgen_anon_1.__bindgen_anon_2.__bindgen_anon_1.slowpath
+        )
+        .store(0, Relaxed);
+    }
+
+    /// Clears all event and error bits except `has_rseq` and, if
+    /// `keep_user_irq`, `user_irq`.
+    ///
+    /// Must be called with interrupts disabled, so that the scheduler and
+    /// IPIs on this CPU cannot set bits concurrently.
+    pub fn clear_events(&self, keep_user_irq: bool) {
+        let version = event_byte!(self, __bindgen_anon_1.has_rseq).load(Relaxed);
+        let data = self.data();
+        // SAFETY: `data` is valid per the type invariant; interrupts access
+        // `all` only with single loads and stores of its parts.
+        unsafe { Atomic::<u64>::from_ptr(addr_of_mut!((*data).event.__bindgen_anon_1.all)) }
+            .store(0, Relaxed);
+        event_byte!(self, __bindgen_anon_1.has_rseq).store(version, Relaxed);
+        event_byte!(
+            self,
+            __bindgen_anon_1.__bindgen_anon_1.__bindgen_anon_1.user_irq
+        )
+        .store(i8::from(keep_user_irq), Relaxed);
     }
 
     /// Whether the current task is exiting (`PF_EXITING`).
@@ -274,37 +420,31 @@ impl CurrentRseq {
         unsafe { bindings::rseq_trace_update(self.task, addr_of_mut!((*data).ids)) };
     }
 
-    /// Activates a registration and forces an ID update on return to user
-    /// space.
-    ///
-    /// `version` is stored in `rseq_event::has_rseq` and must be 1 or 2.
-    pub fn activate(&self, usrptr: usize, len: u32, sig: u32, version: u8, slice_enabled: bool) {
+    /// Installs a registration.
+    pub fn activate(&self, act: &Activation) {
         let data = self.data();
         // SAFETY: `data` is valid and these fields are only written by the
         // task itself.
         unsafe {
-            (*data).usrptr = usrptr as *mut bindings::rseq;
-            (*data).len = len;
-            (*data).sig = sig;
+            (*data).usrptr = act.area.as_mut_ptr().cast();
+            (*data).len = act.len;
+            (*data).sig = act.sig;
         }
         #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
         // SAFETY: `data` is valid; `slice.state.enabled` is only written by
         // the task itself.
         unsafe {
-            (*data).slice.state.__bindgen_anon_1.enabled = u8::from(slice_enabled);
+            (*data).slice.state.__bindgen_anon_1.enabled = u8::from(act.slice_enabled);
         }
-        #[cfg(not(CONFIG_RSEQ_SLICE_EXTENSION))]
-        let _ = slice_enabled;
-        event_write!(self, version, __bindgen_anon_1.has_rseq);
-        // SAFETY: Called from the current task.
-        unsafe { bindings::rseq_force_update() };
+        // CAST: `AbiVersion` is `repr(u8)` with values 1 and 2.
+        event_byte!(self, __bindgen_anon_1.has_rseq).store(act.version as i8, Relaxed);
     }
 
     /// Forces an ID update on the next return to user space
     /// (`rseq_force_update()`).
     #[inline]
     pub fn force_update(&self) {
-        // SAFETY: Called from the current task.
+        // SAFETY: `self` is the current task's state (type invariant).
         unsafe { bindings::rseq_force_update() };
     }
 
@@ -322,49 +462,26 @@ impl CurrentRseq {
         unsafe { bindings::rseq_slice_clear_grant(self.task) };
     }
 
-    /// Consumes the pending scheduler event for the slow path.
+    /// Returns the CPU the task runs on (`task_cpu()`).
     ///
-    /// With interrupts disabled, reads `sched_switch`, clears all event and
-    /// error bits except `has_rseq` and `user_irq`, and snapshots the CPU and
-    /// MM CID. Returns `None` if no scheduler event was pending.
-    pub fn take_sched_event(&self) -> Option<(u32, u32)> {
-        let _irq = crate::interrupt::local_interrupt_disable();
-        let event = self.sched_switch();
-        let keep_irq = self.user_irq();
-        let data = self.data();
-        // SAFETY: `data` is valid, and interrupts are disabled so the scheduler
-        // and IPIs cannot modify the event concurrently on this CPU.
-        unsafe {
-            let ev = addr_of_mut!((*data).event.__bindgen_anon_1);
-            let has_rseq = read_volatile(addr_of_mut!((*ev).__bindgen_anon_1.has_rseq));
-            write_volatile(addr_of_mut!((*ev).all), 0);
-            write_volatile(addr_of_mut!((*ev).__bindgen_anon_1.has_rseq), has_rseq);
-            write_volatile(
-                addr_of_mut!(
-                    (*ev)
-                        .__bindgen_anon_1
-                        .__bindgen_anon_1
-                        .__bindgen_anon_1
-                        .user_irq
-                ),
-                u8::from(keep_irq),
-            );
-        }
-        let (cpu, cid) = self.cpu_and_cid();
-        event.then_some((cpu, cid))
-    }
-
-    /// Returns the CPU the task runs on and its MM CID (`task_cpu()`,
-    /// `task_mm_cid()`).
-    ///
-    /// The values are only stable while interrupts are disabled.
+    /// The value is only stable while interrupts are disabled.
     #[inline]
-    pub fn cpu_and_cid(&self) -> (u32, u32) {
+    pub fn cpu(&self) -> CpuId {
         // SAFETY: `self.task` is valid per the type invariant.
         let cpu = unsafe { bindings::task_cpu(self.task) };
+        // SAFETY: `task_cpu()` is a valid CPU number.
+        unsafe { CpuId::from_u32_unchecked(cpu) }
+    }
+
+    /// Returns the MM concurrency ID of the task (`task_mm_cid()`).
+    ///
+    /// The value is only stable while interrupts are disabled.
+    #[inline]
+    pub fn mm_cid(&self) -> u32 {
         // SAFETY: `self.task` is valid per the type invariant.
-        let cid = unsafe { bindings::task_mm_cid(self.task) } as u32;
-        (cpu, cid)
+        let cid = unsafe { bindings::task_mm_cid(self.task) };
+        // CAST: The C code stores the `int` in a `u32` field.
+        cid as u32
     }
 }
 
@@ -398,6 +515,21 @@ impl Regs {
         })
     }
 
+    /// Wraps a raw `struct pt_regs` pointer that is never NULL.
+    ///
+    /// # Safety
+    ///
+    /// `regs` must point to the current task's user register state and stay
+    /// valid while the returned value is in use.
+    #[inline]
+    pub unsafe fn from_raw_nonnull(regs: *mut bindings::pt_regs) -> Self {
+        // INVARIANT: Guaranteed by the caller.
+        Self {
+            regs,
+            _not_send: NotThreadSafe,
+        }
+    }
+
     /// Returns the user instruction pointer.
     #[inline]
     pub fn ip(&self) -> u64 {
@@ -413,13 +545,6 @@ impl Regs {
     }
 }
 
-/// Returns whether `[addr, addr + len)` is a valid user range (`access_ok()`).
-#[inline]
-pub fn access_ok(addr: usize, len: usize) -> bool {
-    // SAFETY: `access_ok()` only checks the range, it does not access it.
-    unsafe { bindings::rseq_access_ok(addr as *const _, len) }
-}
-
 /// The alignment required for registrations larger than [`ORIG_RSEQ_SIZE`]
 /// (`rseq_alloc_align()`).
 #[inline]
@@ -428,18 +553,36 @@ pub fn alloc_align() -> u32 {
     unsafe { bindings::rseq_alloc_align() }
 }
 
-/// Whether the time slice extension static key is enabled.
+/// Whether time slice extensions are enabled (`rseq_slice_extension_enabled()`).
 #[inline]
 pub fn slice_extension_enabled() -> bool {
-    // SAFETY: Reading a static key is always safe.
-    unsafe { bindings::rseq_slice_extension_enabled() }
+    #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+    {
+        // SAFETY: `rseq_slice_extension_key` is a static key defined by C with
+        // `DEFINE_STATIC_KEY_TRUE()`.
+        unsafe { crate::jump_label::static_branch_likely!(bindings::rseq_slice_extension_key) }
+    }
+    #[cfg(not(CONFIG_RSEQ_SLICE_EXTENSION))]
+    {
+        false
+    }
 }
 
 /// Whether rseq debug mode is enabled (`rseq_debug_enabled` static key).
 #[inline]
 pub fn debug_enabled() -> bool {
-    // SAFETY: Reading a static key is always safe.
-    unsafe { bindings::rseq_debug_is_enabled() }
+    #[cfg(not(CONFIG_RSEQ_DEBUG_DEFAULT_ENABLE))]
+    {
+        // SAFETY: `rseq_debug_enabled` is a static key defined by C with
+        // `DEFINE_STATIC_KEY_FALSE()` in this configuration.
+        unsafe { crate::jump_label::static_branch_unlikely!(bindings::rseq_debug_enabled) }
+    }
+    #[cfg(CONFIG_RSEQ_DEBUG_DEFAULT_ENABLE)]
+    {
+        // SAFETY: `rseq_debug_enabled` is a static key defined by C with
+        // `DEFINE_STATIC_KEY_TRUE()` in this configuration.
+        unsafe { crate::jump_label::static_branch_likely!(bindings::rseq_debug_enabled) }
+    }
 }
 
 /// The user address space limit of the current task (`TASK_SIZE`).
@@ -447,13 +590,6 @@ pub fn debug_enabled() -> bool {
 pub fn task_size() -> u64 {
     // SAFETY: `TASK_SIZE` only reads the current task's personality.
     unsafe { bindings::rseq_task_size() as u64 }
-}
-
-/// NUMA node of `cpu` (`cpu_to_node()`).
-#[inline]
-pub fn cpu_to_node(cpu: u32) -> u32 {
-    // SAFETY: `cpu` comes from `task_cpu()` and is a valid CPU number.
-    unsafe { bindings::rseq_cpu_to_node(cpu as c_int) as u32 }
 }
 
 /// Sends `SIGSEGV` to the current task (`force_sig(SIGSEGV)`).
