@@ -15,7 +15,8 @@
 #   SOAK_TOPS=         timing operations per mode (default SOAK_OPS / 100)
 #   SOAK_SEED=1        the seed (any 64-bit number; replays a run)
 #   SOAK_BLOCK=10000   operations per hash line
-#   SOAK_CI=1          the short CI size (SOAK_OPS=20000 unless set)
+#   SOAK_CI=1          the short CI size (SOAK_OPS=50000, SOAK_BLOCK=1000
+#                      unless set): about 30 s per build
 #
 # Consoles in $WORK/soak-console-$IMPL.log, block hashes in
 # $WORK/soak-$IMPL.blocks.
@@ -25,7 +26,7 @@ set -eu
 
 IMPLS=${IMPLS:-c rust}
 if [ "${SOAK_CI:-0}" = 1 ]; then
-	SOAK_OPS=${SOAK_OPS:-20000}
+	SOAK_OPS=${SOAK_OPS:-50000}
 	SOAK_BLOCK=${SOAK_BLOCK:-1000}
 fi
 SOAK_OPS=${SOAK_OPS:-1000000}
@@ -131,6 +132,7 @@ boot_soak() {
 }
 
 results=()
+failed_impls=()
 for impl in $IMPLS; do
 	kernel="$WORK/build-$impl/arch/x86/boot/bzImage"
 	step "soak: IMPL=$impl, QEMU TCG, 2 CPUs"
@@ -141,13 +143,12 @@ for impl in $IMPLS; do
 	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$console" | tail -n1 || true)
 	log "IMPL=$impl: ${summary:-no summary} in $(($(date +%s) - t0)) s"
 	results+=("$impl: ${summary:-no summary}, $(grep -c . "$WORK/soak-$impl.blocks") block hashes, $(($(date +%s) - t0)) s")
-	case "$summary" in
-	"0 passed, "* | "" | *[!0]" failed") soak_ok=0 ;;
-	*) soak_ok=1 ;;
-	esac
-	[ "$soak_ok" = 1 ] ||
-		die "IMPL=$impl: the soak failed (${summary:-no summary}); its SOAK FAIL lines give the seed and operation" \
-			"read $console; replay in the guest with SOAK_SEED=$SOAK_SEED and the operation count it printed"
+	if ! [[ "$summary" =~ ^[1-9][0-9]*\ passed,\ 0\ failed$ ]]; then
+		# Still compare the logs: the first differing operation says more.
+		warn "IMPL=$impl: the soak failed (${summary:-no summary}); its SOAK FAIL lines give the seed and operation"
+		grep '^SOAK FAIL' "$console" | head -n 3 >&2 || true
+		failed_impls+=("$impl")
+	fi
 done
 
 step "soak: comparing the outcome logs (block hashes) with IMPL=$oracle"
@@ -184,9 +185,14 @@ for i in range(max(len(a), len(b))):
 else:
     print("the replayed block is identical: the difference did not reproduce")
 PY
+	[ ${#failed_impls[@]} -eq 0 ] || warn "invariant failures on: ${failed_impls[*]} (see above)"
 	die "IMPL=$impl: outcome log differs from IMPL=$oracle (seed $SOAK_SEED, $mode, block $k)" \
 		"compare $WORK/soak-replay-$oracle.log and $WORK/soak-replay-$impl.log; replay with SOAK_SEED=$SOAK_SEED SOAK_OPS=$ops"
 done
+
+[ ${#failed_impls[@]} -eq 0 ] ||
+	die "invariant failures on: ${failed_impls[*]} (the outcome logs are identical)" \
+		"read the SOAK FAIL lines in $WORK/soak-console-IMPL.log; replay with SOAK_SEED=$SOAK_SEED SOAK_OPS=$SOAK_OPS"
 
 step "soak: results (seed $SOAK_SEED, $SOAK_OPS operations per mode)"
 for r in "${results[@]}"; do
