@@ -107,7 +107,7 @@ boot_soak() {
 		-smp 2,sockets=2 -kernel "$kernel" -initrd "$out/initramfs-$tag.cpio.gz" \
 		-append "console=ttyS0 panic=-1 oops=panic numa=fake=2 ${GUEST_APPEND:-}" \
 		-display none -monitor none -serial stdio -no-reboot </dev/null 2>&1 |
-		tr -d '\r' | tee "$console" | while IFS= read -r line; do
+		stdbuf -oL tr -d '\r' | tee "$console" | while IFS= read -r line; do
 		case "$line" in
 		"SOAK "*" block "*)
 			# every tenth hash line as progress

@@ -520,7 +520,8 @@ static void irq_handler(int sig, siginfo_t *si, void *ucv)
 static int child_cs_irq(void)
 {
 	struct sigaction sa = { .sa_sigaction = irq_handler, .sa_flags = SA_SIGINFO };
-	struct itimerval it = { .it_value = { 0, 1000 } };
+	/* Periodic: a tick that lands before the CS must not end the test. */
+	struct itimerval it = { .it_value = { 0, 1000 }, .it_interval = { 0, 1000 } };
 	struct abi_rseq_cs *d = rnd_desc(true);
 	volatile int in = 0;
 	long r;
@@ -614,6 +615,28 @@ static int child_thread_exit(void)
 	return (long)r;
 }
 
+/* waitpid() with a 30 s watchdog; returns -1 (child killed) on timeout. */
+static int wait_child(pid_t pid, int *st)
+{
+	uint64_t end = abi_now_ns() + 30000000000ULL;
+	struct timespec ts = { 0, 20000 };
+
+	for (;;) {
+		pid_t r = waitpid(pid, st, WNOHANG);
+
+		if (r == pid)
+			return 0;
+		if (r < 0 || abi_now_ns() > end) {
+			kill(pid, SIGKILL);
+			waitpid(pid, st, 0);
+			return -1;
+		}
+		nanosleep(&ts, NULL);
+		if (ts.tv_nsec < 1000000)
+			ts.tv_nsec *= 2;
+	}
+}
+
 static void op_fork(void)
 {
 	static const char * const names[] = { "risky-reg", "cs-random", "ro-tamper",
@@ -643,8 +666,9 @@ static void op_fork(void)
 		default: _exit(child_cs_irq());
 		}
 	}
-	if (waitpid(pid, &st, 0) != pid) {
-		fail("waitpid: %s", strerror(errno));
+	if (wait_child(pid, &st)) {
+		fail("%s child hung (killed after 30 s)", names[kind]);
+		out("fork %s hung", names[kind]);
 		return;
 	}
 	out("fork %s", names[kind]);
