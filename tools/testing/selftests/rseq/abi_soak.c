@@ -380,14 +380,19 @@ static void op_cs_fixed(void)
 	 * v2 does not evaluate it there: the CS completes. In v2 any user
 	 * interrupt after the CS may clear rseq_cs, so it is not logged.
 	 */
-	out("cs v=%d before=%s r=%ld", variant, cs_name(before), r);
+	out("cs v=%d before=%s", variant, cs_name(before));
 	if (mode->len == 32)
-		out(" after=%s", cs_name(after));
+		out(" r=%ld after=%s", r, cs_name(after));
 	out_ids();
 	if ((variant <= 1 || variant == 5) && mode->len == 32 && (r != 1 || after))
 		fail("legacy: covering CS at a signal: r=%ld rseq_cs=%s", r, cs_name(after));
-	if (mode->len > 32 && r != 0)
-		fail("v2: CS evaluated at a signal from a syscall: r=%ld", r);
+	/*
+	 * v2 aborts only if a user interrupt hit the one instruction of the
+	 * CS after the system call (rare, timing): never for a CS that does
+	 * not cover that IP.
+	 */
+	if (mode->len > 32 && (r != 0 && !(r == 1 && (variant <= 1 || variant == 5))))
+		fail("v2: CS aborted at a signal from a syscall: variant %d r=%ld", variant, r);
 	area.rseq_cs = 0;
 }
 
@@ -658,7 +663,8 @@ static void op_fork(void)
 		rng = cseed;
 		switch (kind) {
 		case 0: _exit(child_reg_risky());
-		case 1: _exit(child_cs_random());
+		/* v2 does not evaluate the CS at a signal from a syscall */
+		case 1: _exit(mode->len == 32 ? child_cs_random() : child_cs_irq());
 		case 2: _exit(child_ro_tamper(cseed));
 		case 3: _exit(child_fork_state());
 		case 4: _exit(child_exec_state());
