@@ -18,7 +18,7 @@ LAB := scripts/lab
 IMPL ?= c
 export IMPL KDIR WORK LAB_CACHE FULL TESTS BASE_VERSION GUEST_TIMEOUT GUEST_APPEND SMP JOBS CONFIG_EXTRA
 
-.PHONY: help run test check provision fetch tree apply config build guest series series-check bench clean distclean
+.PHONY: help run test check provision fetch tree apply config build guest series series-check bench soak clean distclean
 
 help:
 	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
@@ -63,6 +63,11 @@ series-check:
 
 bench:
 	@$(LAB)/bench.sh
+
+# Differential soak of the existing builds (IMPL=c vs IMPL=rust), see
+# scripts/lab/soak.sh: SOAK_OPS, SOAK_SEED, SOAK_CI=1 for the short size.
+soak:
+	@$(LAB)/soak.sh
 
 clean:
 	rm -rf out

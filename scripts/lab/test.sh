@@ -42,6 +42,13 @@ for impl in $impls; do
 	fi
 done
 
+# The short differential soak: the same seeded operations on both builds,
+# identical outcome logs (make soak runs the long one).
+soak=skipped
+if [ "$impls" = "c rust" ]; then
+	if IMPLS="c rust" SOAK_CI=1 "$lab/soak.sh"; then soak=ok; else soak=FAILED; rc=1; fi
+fi
+
 series=ok
 if [ "$(git -C "$TREE" rev-list --count rseq-lab-base..HEAD)" -gt 0 ]; then
 	"$lab/series.sh" || { series=FAILED; rc=1; }
@@ -68,5 +75,5 @@ for boot in $BOOTS; do
 	done
 done
 python3 "$lab/compare.py" "${args[@]}" \
-	"check:bad-input=$lab_selftest" "check:series=$series" || rc=1
+	"check:bad-input=$lab_selftest" "check:soak=$soak" "check:series=$series" || rc=1
 exit "$rc"

@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make soak: the differential soak (issue 13, part 2). Boots every
+# existing kernel build (IMPLS, default "c rust"; never builds one) under
+# QEMU TCG with two CPUs and runs tools/testing/selftests/rseq/abi_soak
+# with the same seed on each. The soak prints a hash of its deterministic
+# outcome log per block of SOAK_BLOCK operations and checks the
+# timing-dependent operations against invariants in the guest. The block
+# hashes of every build must equal those of the first one (IMPL=c, the
+# oracle); on a difference the first differing block is replayed on both
+# kernels with its log printed, and the first differing operation is
+# shown.
+#
+#   SOAK_OPS=1000000   deterministic operations per ABI mode (legacy, v2)
+#   SOAK_TOPS=         timing operations per mode (default SOAK_OPS / 100)
+#   SOAK_SEED=1        the seed (any 64-bit number; replays a run)
+#   SOAK_BLOCK=10000   operations per hash line
+#   SOAK_CI=1          the short CI size (SOAK_OPS=50000, SOAK_BLOCK=1000
+#                      unless set): about 30 s per build
+#
+# Consoles in $WORK/soak-console-$IMPL.log, block hashes in
+# $WORK/soak-$IMPL.blocks.
+set -eu
+# shellcheck source=scripts/lab/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+IMPLS=${IMPLS:-c rust}
+if [ "${SOAK_CI:-0}" = 1 ]; then
+	SOAK_OPS=${SOAK_OPS:-50000}
+	SOAK_BLOCK=${SOAK_BLOCK:-1000}
+fi
+SOAK_OPS=${SOAK_OPS:-1000000}
+SOAK_TOPS=${SOAK_TOPS:-}
+SOAK_SEED=${SOAK_SEED:-1}
+SOAK_BLOCK=${SOAK_BLOCK:-10000}
+GUEST_TIMEOUT=${GUEST_TIMEOUT:-3600}
+src="$LAB_ROOT/tools/testing/selftests/rseq/abi_soak.c"
+out="$WORK/guest-soak"
+start=$(date +%s)
+BAD_KERNEL_RE='WARNING:|BUG:|Oops|Kernel panic|general protection fault|Call Trace:|UBSAN:|KASAN:|soft lockup|hung_task|panicked'
+
+case "$SOAK_OPS$SOAK_SEED$SOAK_BLOCK${SOAK_TOPS:-0}" in
+*[!0-9xXa-fA-F]*) die "SOAK_OPS, SOAK_TOPS, SOAK_SEED and SOAK_BLOCK must be numbers" "e.g. make soak SOAK_OPS=100000 SOAK_SEED=0x1234" ;;
+esac
+
+# The kernels: every IMPL in IMPLS must have been built.
+kernels=()
+for impl in $IMPLS; do
+	kernel="$WORK/build-$impl/arch/x86/boot/bzImage"
+	[ -f "$kernel" ] || die "IMPL=$impl: no $kernel" "build it with 'make build IMPL=$impl' (make soak never builds kernels)"
+	kernels+=("$kernel")
+done
+read -r -a impls <<<"$IMPLS"
+oracle=${impls[0]}
+headers="$WORK/build-$oracle/usr/include"
+[ -d "$headers/linux" ] || die "no UAPI headers in $headers" "run 'make build IMPL=$oracle'"
+[ -f "$TREE/tools/include/linux/compiler.h" ] ||
+	die "no kernel tree in $TREE (the soak needs its tools/include)" "run 'make apply'"
+
+step "soak: compiling abi_soak (static), seed $SOAK_SEED, $SOAK_OPS operations per mode"
+rm -rf "$out"
+mkdir -p "$out/root"/{bin,proc,sys,dev,tmp}
+gcc -O2 -Wall -static -isystem "$headers" -I "$TREE/tools/include" \
+	-o "$out/root/bin/abi_soak" "$src" -lpthread ||
+	die "cannot compile $src" "the static glibc comes with libc6-dev; fix the compiler errors above"
+
+# The guest: busybox, the soak, an /init that runs it once and powers off.
+busybox=/bin/busybox
+file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
+	die "$busybox is missing or not statically linked" "apt-get install busybox-static"
+cp "$busybox" "$out/root/bin/busybox"
+for applet in $("$busybox" --list); do
+	[ "$applet" = busybox ] || ln -s busybox "$out/root/bin/$applet"
+done
+cat >"$out/root/init" <<'INIT'
+#!/bin/busybox sh
+# /init of the soak guest (written by soak.sh): run abi_soak once with the
+# settings of /soak.conf, then power off (QEMU's -no-reboot exits).
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t sysfs sysfs /sys
+/bin/busybox mount -t devtmpfs devtmpfs /dev 2>/dev/null
+/bin/busybox mount -t tmpfs tmpfs /tmp
+export PATH=/bin
+. /soak.conf
+echo "RSEQ-LAB: guest up: kernel $(uname -r), nproc $(nproc), cmdline: $(cat /proc/cmdline)"
+echo "RSEQ-LAB: BEGIN SOAK"
+GLIBC_TUNABLES=glibc.pthread.rseq=0 /bin/abi_soak
+echo "RSEQ-LAB: END SOAK rc=$?"
+reboot -f
+INIT
+chmod 0755 "$out/root/init"
+
+# boot_soak IMPL KERNEL TAG [ENV...]: boot with the soak settings plus ENV
+# (VAR=value lines); console in $WORK/soak-console-TAG.log.
+boot_soak() {
+	local impl=$1 kernel=$2 tag=$3 console rc line k
+	shift 3
+	console="$WORK/soak-console-$tag.log"
+	{
+		echo "export SOAK_SEED=$SOAK_SEED SOAK_OPS=$SOAK_OPS SOAK_BLOCK=$SOAK_BLOCK SOAK_TOPS=$SOAK_TOPS"
+		for line in "$@"; do echo "export $line"; done
+	} >"$out/root/soak.conf"
+	(cd "$out/root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs-$tag.cpio.gz"
+	log "boot IMPL=$impl ($kernel), console $console"
+	set +e
+	timeout "$GUEST_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -m 1G \
+		-smp 2,sockets=2 -kernel "$kernel" -initrd "$out/initramfs-$tag.cpio.gz" \
+		-append "console=ttyS0 panic=-1 oops=panic numa=fake=2 ${GUEST_APPEND:-}" \
+		-display none -monitor none -serial stdio -no-reboot </dev/null 2>&1 |
+		stdbuf -oL tr -d '\r' | tee "$console" | while IFS= read -r line; do
+		case "$line" in
+		"SOAK "*" block "*)
+			# every tenth hash line as progress
+			read -r _ _ _ k _ <<<"$line"
+			if [ $((k % 10)) -eq 9 ]; then log "  $impl: $line"; fi
+			;;
+		"SOAK "* | "ok "* | "not ok "* | *" passed, "*" failed" | "RSEQ-LAB: guest up"*)
+			log "  $impl: $line"
+			;;
+		esac
+	done
+	rc=${PIPESTATUS[0]}
+	set -e
+	[ "$rc" -ne 124 ] || die "IMPL=$impl: the guest did not finish within $GUEST_TIMEOUT s" \
+		"read $console; raise GUEST_TIMEOUT or lower SOAK_OPS"
+	grep -q '^RSEQ-LAB: END SOAK rc=' "$console" ||
+		die "IMPL=$impl: the guest stopped before the soak finished (qemu exit $rc)" "read $console"
+	if grep -E -q "$BAD_KERNEL_RE" "$console"; then
+		grep -E "$BAD_KERNEL_RE" "$console" | head -n 5 >&2
+		die "IMPL=$impl: the kernel log shows a WARNING/BUG/Oops" "read $console"
+	fi
+}
+
+results=()
+failed_impls=()
+for impl in $IMPLS; do
+	kernel="$WORK/build-$impl/arch/x86/boot/bzImage"
+	step "soak: IMPL=$impl, QEMU TCG, 2 CPUs"
+	t0=$(date +%s)
+	boot_soak "$impl" "$kernel" "$impl"
+	console="$WORK/soak-console-$impl.log"
+	grep '^SOAK [a-z0-9]* block ' "$console" >"$WORK/soak-$impl.blocks" || true
+	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$console" | tail -n1 || true)
+	log "IMPL=$impl: ${summary:-no summary} in $(($(date +%s) - t0)) s"
+	results+=("$impl: ${summary:-no summary}, $(grep -c . "$WORK/soak-$impl.blocks") block hashes, $(($(date +%s) - t0)) s")
+	if ! [[ "$summary" =~ ^[1-9][0-9]*\ passed,\ 0\ failed$ ]]; then
+		# Still compare the logs: the first differing operation says more.
+		warn "IMPL=$impl: the soak failed (${summary:-no summary}); its SOAK FAIL lines give the seed and operation"
+		grep '^SOAK FAIL' "$console" | head -n 3 >&2 || true
+		failed_impls+=("$impl")
+	fi
+done
+
+step "soak: comparing the outcome logs (block hashes) with IMPL=$oracle"
+for impl in $IMPLS; do
+	[ "$impl" = "$oracle" ] && continue
+	first=$(diff <(cat "$WORK/soak-$oracle.blocks") <(cat "$WORK/soak-$impl.blocks") |
+		grep -m1 -E '^[<>] SOAK' || true)
+	if [ -z "$first" ]; then
+		log "IMPL=$impl: identical to IMPL=$oracle ($(grep -c . "$WORK/soak-$impl.blocks") block hashes)"
+		continue
+	fi
+	# "< SOAK mode block K ops N hash H"
+	read -r _ _ mode _ k _ _ _ _ <<<"$first"
+	log "IMPL=$impl differs from IMPL=$oracle in $mode block $k: replaying it with its log"
+	ops=$(((k + 1) * SOAK_BLOCK))
+	for tag in "$oracle" "$impl"; do
+		boot_soak "$tag" "$WORK/build-$tag/arch/x86/boot/bzImage" "replay-$tag" \
+			"SOAK_MODE=$mode" "SOAK_OPS=$ops" "SOAK_TOPS=1" "SOAK_DUMP=$k"
+		grep "^SOAKLOG $mode " "$WORK/soak-console-replay-$tag.log" | cut -d' ' -f3- >"$WORK/soak-replay-$tag.log" || true
+	done
+	# The first line (operation) where the logs part.
+	python3 - "$WORK/soak-replay-$oracle.log" "$WORK/soak-replay-$impl.log" "$oracle" "$impl" <<'PY'
+import sys
+a = open(sys.argv[1]).read().splitlines()
+b = open(sys.argv[2]).read().splitlines()
+for i in range(max(len(a), len(b))):
+    x = a[i] if i < len(a) else "(missing)"
+    y = b[i] if i < len(b) else "(missing)"
+    if x != y:
+        print(f"first differing operation: {x.split(' ', 1)[0]}")
+        print(f"  {sys.argv[3]:>5}: {x}")
+        print(f"  {sys.argv[4]:>5}: {y}")
+        break
+else:
+    print("the replayed block is identical: the difference did not reproduce")
+PY
+	[ ${#failed_impls[@]} -eq 0 ] || warn "invariant failures on: ${failed_impls[*]} (see above)"
+	die "IMPL=$impl: outcome log differs from IMPL=$oracle (seed $SOAK_SEED, $mode, block $k)" \
+		"compare $WORK/soak-replay-$oracle.log and $WORK/soak-replay-$impl.log; replay with SOAK_SEED=$SOAK_SEED SOAK_OPS=$ops"
+done
+
+[ ${#failed_impls[@]} -eq 0 ] ||
+	die "invariant failures on: ${failed_impls[*]} (the outcome logs are identical)" \
+		"read the SOAK FAIL lines in $WORK/soak-console-IMPL.log; replay with SOAK_SEED=$SOAK_SEED SOAK_OPS=$SOAK_OPS"
+
+step "soak: results (seed $SOAK_SEED, $SOAK_OPS operations per mode)"
+for r in "${results[@]}"; do
+	log "$r"
+done
+for impl in $IMPLS; do
+	grep -E '^SOAK [a-z0-9]+ (det|timing):' "$WORK/soak-console-$impl.log" | sed "s/^/[$impl] /" || true
+done
+log "soak: outcome logs identical on: $IMPLS ($(($(date +%s) - start)) s)"
