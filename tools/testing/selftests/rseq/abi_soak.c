@@ -247,16 +247,25 @@ struct reg_args {
 static void rnd_reg_args(struct reg_args *a, bool risky)
 {
 	switch (rnd() % (risky ? 9 : 6)) {
-	case 0: a->p = &area; break;
-	case 1: a->p = (uint8_t *)&area + 1 + rnd() % 63; break;
-	case 2: a->p = arena + 64 * (rnd() % 128); break;
-	case 3: a->p = arena + 32 * (rnd() % 256); break;
-	case 4: a->p = (void *)(uintptr_t)RND_OF(0xffff800000000000ULL,
+	case 0:
+		a->p = &area; break;
+	case 1:
+		a->p = (uint8_t *)&area + 1 + rnd() % 63; break;
+	case 2:
+		a->p = arena + 64 * (rnd() % 128); break;
+	case 3:
+		a->p = arena + 32 * (rnd() % 256); break;
+	case 4:
+		a->p = (void *)(uintptr_t)RND_OF(0xffff800000000000ULL,
 			1ULL << 47, ~63ULL, 0x7ffffffff000ULL + 4064); break;
-	case 5: a->p = arena + rnd() % 8192; break;
-	case 6: a->p = NULL; break;
-	case 7: a->p = unmapped_page; break;
-	default: a->p = ro_page + 64 * (rnd() % 8); break;
+	case 5:
+		a->p = arena + rnd() % 8192; break;
+	case 6:
+		a->p = NULL; break;
+	case 7:
+		a->p = unmapped_page; break;
+	default:
+		a->p = ro_page + 64 * (rnd() % 8); break;
 	}
 	a->len = rnd() % 8 ? RND_OF(0, 1, 31, 32, 32, 33, 63, 64, 64, 65, 128,
 				    4096, 0x10000, 0xffffffff, mode->len, mode->len)
@@ -328,11 +337,16 @@ static void op_unregister(void)
 	long r;
 
 	switch (rnd() % 6) {
-	case 0: a.p = (uint8_t *)&area + RND_OF(1, 4, 32, 64, -64); break;
-	case 1: a.len = RND_OF(0, 31, 32, 33, 64, 128, 0xffffffff); break;
-	case 2: a.flags = RND_OF(1, 3, 0x80000001, 0x101, 5, (uint32_t)rnd() | 1); break;
-	case 3: a.sig = rnd() % 2 ? ABI_RSEQ_SIG ^ 0x100 : (uint32_t)rnd(); break;
-	case 4: break;	/* the valid one */
+	case 0:
+		a.p = (uint8_t *)&area + RND_OF(1, 4, 32, 64, -64); break;
+	case 1:
+		a.len = RND_OF(0, 31, 32, 33, 64, 128, 0xffffffff); break;
+	case 2:
+		a.flags = RND_OF(1, 3, 0x80000001, 0x101, 5, (uint32_t)rnd() | 1); break;
+	case 3:
+		a.sig = rnd() % 2 ? ABI_RSEQ_SIG ^ 0x100 : (uint32_t)rnd(); break;
+	case 4:
+		break;	/* the valid one */
 	default:
 		a.p = (uint8_t *)&area + RND_OF(0, 8);
 		a.len = RND_OF(32, 33, 64);
@@ -350,21 +364,25 @@ static void op_unregister(void)
 /* A descriptor evaluated by a signal sent from inside abi_cs_sys. */
 static void op_cs_fixed(void)
 {
-	
 	int variant = rnd() % 6;
 	uint64_t before, after;
 	long r;
 
 	abi_cs_desc_sys(&cs_fixed);
 	switch (variant) {
-	case 0: break;	/* covers the IP: abort */
-	case 1: cs_fixed.start_ip = (uintptr_t)abi_cs_sys_after; break;	/* starts at the IP */
-	case 2: cs_fixed.post_commit_offset = 0; break;			/* empty CS */
+	case 0:
+		break;	/* covers the IP: abort */
+	case 1:
+		cs_fixed.start_ip = (uintptr_t)abi_cs_sys_after; break;	/* starts at the IP */
+	case 2:
+		cs_fixed.post_commit_offset = 0; break;			/* empty CS */
 	case 3:	/* ends right at the IP */
 		cs_fixed.post_commit_offset = abi_cs_sys_after - abi_cs_sys_start;
 		break;
-	case 4: cs_fixed.start_ip = (uintptr_t)abi_cs_spin_start; break;	/* elsewhere */
-	default: break;
+	case 4:
+		cs_fixed.start_ip = (uintptr_t)abi_cs_spin_start; break;	/* elsewhere */
+	default:
+		break;
 	}
 	before = area.rseq_cs;
 	if (variant == 5)
@@ -456,11 +474,17 @@ static int child_reg_risky(void)
 static uint64_t rnd_ip_near(const char *base)
 {
 	switch (rnd() % 6) {
-	case 0: case 1: return (uintptr_t)base;
-	case 2: return (uintptr_t)base + rnd() % 16 - 8;
-	case 3: return RND_OF(0, 1ULL << 47, ~0ULL, 0xffffffff80000000ULL);
-	case 4: return (uintptr_t)unmapped_page;
-	default: return (uintptr_t)abi_cs_spin_abort;
+	case 0:
+	case 1:
+		return (uintptr_t)base;
+	case 2:
+		return (uintptr_t)base + rnd() % 16 - 8;
+	case 3:
+		return RND_OF(0, 1ULL << 47, ~0ULL, 0xffffffff80000000ULL);
+	case 4:
+		return (uintptr_t)unmapped_page;
+	default:
+		return (uintptr_t)abi_cs_spin_abort;
 	}
 }
 
@@ -486,13 +510,16 @@ static struct abi_rseq_cs *rnd_desc(bool spin)
 		d->abort_ip = rnd() % 3 ? rnd_ip_near(spin ? abi_cs_spin_abort : abi_cs_sys_abort) :
 			(uintptr_t)(spin ? abi_cs_spin_start : abi_cs_sys_start) + rnd() % 8;
 	switch (rnd() % 8) {
-	case 0: d = (struct abi_rseq_cs *)unmapped_page; break;
+	case 0:
+		d = (struct abi_rseq_cs *)unmapped_page; break;
 	case 1:	/* misaligned copy */
 		d = (struct abi_rseq_cs *)(descbuf + 1 + rnd() % 31);
 		memcpy(d, &desc, sizeof(desc));
 		break;
-	case 2: d = (struct abi_rseq_cs *)(uintptr_t)RND_OF(1ULL << 47, ~31ULL); break;
-	default: break;
+	case 2:
+		d = (struct abi_rseq_cs *)(uintptr_t)RND_OF(1ULL << 47, ~31ULL); break;
+	default:
+		break;
 	}
 	return d;
 }
@@ -662,14 +689,21 @@ static void op_fork(void)
 	if (pid == 0) {
 		rng = cseed;
 		switch (kind) {
-		case 0: _exit(child_reg_risky());
+		case 0:
+			_exit(child_reg_risky());
 		/* v2 does not evaluate the CS at a signal from a syscall */
-		case 1: _exit(mode->len == 32 ? child_cs_random() : child_cs_irq());
-		case 2: _exit(child_ro_tamper(cseed));
-		case 3: _exit(child_fork_state());
-		case 4: _exit(child_exec_state());
-		case 5: _exit(child_thread_exit());
-		default: _exit(child_cs_irq());
+		case 1:
+			_exit(mode->len == 32 ? child_cs_random() : child_cs_irq());
+		case 2:
+			_exit(child_ro_tamper(cseed));
+		case 3:
+			_exit(child_fork_state());
+		case 4:
+			_exit(child_exec_state());
+		case 5:
+			_exit(child_thread_exit());
+		default:
+			_exit(child_cs_irq());
 		}
 	}
 	if (wait_child(pid, &st)) {
@@ -1034,13 +1068,20 @@ int main(int argc, char **argv)
 			    !strcmp(getenv("SOAK_MODE"), "v2") ? 2 : 3;
 	while ((c = getopt(argc, argv, "s:n:t:b:d:m:l:")) != -1) {
 		switch (c) {
-		case 's': opt.seed = strtoull(optarg, NULL, 0); break;
-		case 'n': opt.ops = strtoul(optarg, NULL, 0); break;
-		case 't': opt.tops = strtoul(optarg, NULL, 0); break;
-		case 'b': opt.block = strtoul(optarg, NULL, 0); break;
-		case 'd': opt.dump = strtol(optarg, NULL, 0); break;
-		case 'm': opt.modes = !strcmp(optarg, "legacy") ? 1 : !strcmp(optarg, "v2") ? 2 : 3; break;
-		case 'l': opt.log = optarg; break;
+		case 's':
+			opt.seed = strtoull(optarg, NULL, 0); break;
+		case 'n':
+			opt.ops = strtoul(optarg, NULL, 0); break;
+		case 't':
+			opt.tops = strtoul(optarg, NULL, 0); break;
+		case 'b':
+			opt.block = strtoul(optarg, NULL, 0); break;
+		case 'd':
+			opt.dump = strtol(optarg, NULL, 0); break;
+		case 'm':
+			opt.modes = !strcmp(optarg, "legacy") ? 1 : !strcmp(optarg, "v2") ? 2 : 3; break;
+		case 'l':
+			opt.log = optarg; break;
 		default:
 			fprintf(stderr, "usage: %s [-s seed] [-n ops] [-t timing_ops] [-b block] "
 				"[-d dump_block] [-m legacy|v2|both] [-l log_prefix]\n", argv[0]);
