@@ -37,7 +37,11 @@ GUEST_TIMEOUT=${GUEST_TIMEOUT:-3600}
 src="$LAB_ROOT/tools/testing/selftests/rseq/abi_soak.c"
 out="$WORK/guest-soak"
 start=$(date +%s)
-BAD_KERNEL_RE='WARNING:|BUG:|Oops|Kernel panic|general protection fault|Call Trace:|UBSAN:|KASAN:|soft lockup|hung_task|panicked'
+# The kernel log lines that fail a run: guest.py's list (one definition for
+# every guest), plus any "panicked".
+BAD_KERNEL_RE=$(python3 -c 'import importlib.util as u, sys
+s = u.spec_from_file_location("guest", sys.argv[1]); m = u.module_from_spec(s); s.loader.exec_module(m)
+print(m.BAD_KERNEL_RE.pattern)' "$LAB_ROOT/scripts/lab/guest.py")"|panicked"
 
 case "$SOAK_OPS$SOAK_SEED$SOAK_BLOCK${SOAK_TOPS:-0}" in
 *[!0-9xXa-fA-F]*) die "SOAK_OPS, SOAK_TOPS, SOAK_SEED and SOAK_BLOCK must be numbers" "e.g. make soak SOAK_OPS=100000 SOAK_SEED=0x1234" ;;
