@@ -4,6 +4,7 @@
 # implementation of the same tree. See README.md.
 #
 #   make run    [IMPL=c|rust] [FULL=1] [TESTS="basic_test ..."] [KDIR=/path/to/linux]
+#               [DEBUG=1: the debug kernel (KASAN, lockdep, UBSAN, ...), two boots]
 #   make test   everything CI checks: make check, then make run for every
 #               build (IMPL=c and, once the series has it, IMPL=rust),
 #               results side by side
@@ -16,12 +17,12 @@ LAB := scripts/lab
 
 # Settings passed to the scripts through the environment.
 IMPL ?= c
-export IMPL KDIR WORK LAB_CACHE FULL TESTS BASE_VERSION GUEST_TIMEOUT GUEST_APPEND SMP JOBS CONFIG_EXTRA
+export IMPL DEBUG KDIR WORK LAB_CACHE FULL TESTS BASE_VERSION GUEST_TIMEOUT GUEST_APPEND SMP JOBS CONFIG_EXTRA
 
 .PHONY: help run test check provision fetch tree apply config build guest series series-check bench soak clean distclean
 
 help:
-	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,13p' Makefile | sed 's/^# \{0,1\}//'
 	@echo "Stages: provision fetch tree apply config build guest; 'make clean' drops out/."
 
 run:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Configure $BUILD: x86_64 tinyconfig plus config/lab.config, plus
-# config/impl-$IMPL.config where it exists. Every option that a fragment
+# config/impl-$IMPL.config where it exists, plus config/debug.config with
+# DEBUG=1. Every option that a fragment
 # asks for must survive olddefconfig, or the build would silently test
 # something else.
 set -eu
@@ -15,6 +16,8 @@ esac
 
 fragments="$LAB_ROOT/config/lab.config"
 [ -f "$LAB_ROOT/config/impl-$IMPL.config" ] && fragments="$fragments $LAB_ROOT/config/impl-$IMPL.config"
+# DEBUG=1: the debug kernel (KASAN, lockdep, UBSAN, ...), checked like the rest.
+[ "$DEBUG" = 1 ] && fragments="$fragments $LAB_ROOT/config/debug.config"
 if [ "$LAB_INLINE_HELPERS" != y ]; then
 	warn "building with clang$LLVM_SUFFIX, not clang-$LLVM_WANT (rustc's LLVM): CONFIG_RUST_INLINE_HELPERS off"
 	mkdir -p "$BUILD"
@@ -26,7 +29,7 @@ for extra in ${CONFIG_EXTRA:-}; do
 	fragments="$fragments $extra"
 done
 
-step "configure: $BUILD (IMPL=$IMPL)"
+step "configure: $BUILD (IMPL=$IMPL, DEBUG=$DEBUG)"
 mkdir -p "$BUILD"
 kmake -s rustavailable >"$BUILD/rustavailable.log" 2>&1 ||
 	die "the kernel says Rust is not available: $(grep -m1 -i -E 'error|not' "$BUILD/rustavailable.log")" \

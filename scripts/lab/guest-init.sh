@@ -46,6 +46,8 @@ echo "RSEQ-LAB: BEGIN TESTS"
 # shellcheck disable=SC2086 # LAB_RUNNER_ARGS is a list of runner options
 ./run_kselftest.sh $LAB_RUNNER_ARGS
 echo "RSEQ-LAB: END TESTS rc=$?"
+# Debug kernels: lockdep must still be on (it turns itself off after a report).
+[ -r /proc/lockdep_stats ] && echo "RSEQ-LAB: lockdep $(grep -m1 -o 'debug_locks:.*' /proc/lockdep_stats)"
 echo "RSEQ-LAB: BEGIN DMESG"
 dmesg 2>&1 || echo "RSEQ-LAB: dmesg failed"
 echo "RSEQ-LAB: END DMESG"

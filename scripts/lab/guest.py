@@ -27,7 +27,14 @@ KUNIT_START_RE = re.compile(r"^(?:\[\s*[\d.]+\]\s*)?\s*# Subtest: (\S+)")
 BAD_KERNEL_RE = re.compile(
     r"(WARNING:|BUG:|Oops|Kernel panic|general protection fault|Call Trace:|"
     r"UBSAN:|KASAN:|rcu_sched self-detected stall|soft lockup|hung_task|"
-    r"RUST:.*panicked|rust_panic)")
+    r"RUST:.*panicked|rust_panic|"
+    # The debug kernels' reports (DEBUG=1), also where they do not start
+    # with WARNING:/BUG: (lockdep, DEBUG_LIST, Rust panics).
+    r"possible (circular|recursive) locking|inconsistent lock state|"
+    r"lock held when returning to user space|DEBUG_LOCKS_WARN_ON|"
+    r"suspicious RCU usage|lockdep is turned off|"
+    r"sleeping function called from invalid context|"
+    r"list_(add|del) corruption|panicked at)")
 
 
 def log(t0, msg):
@@ -126,6 +133,11 @@ def environment_problems(lines, smp):
     m = re.search(r"nproc (\d+)", up)
     if not m or int(m.group(1)) < smp:
         problems.append(f"guest sees {m.group(1) if m else '?'} CPUs, QEMU gave it {smp}")
+    # lockdep reports once and then turns itself off: it must still be on
+    # after the tests (debug kernels print the line, others do not).
+    lockdep = next((l for l in lines if l.startswith("RSEQ-LAB: lockdep")), "")
+    if lockdep and not re.search(r"debug_locks:\s*1$", lockdep):
+        problems.append(f"lockdep turned itself off during the run ({lockdep[len('RSEQ-LAB: '):]})")
     if smp < 2:
         return problems
     nodes = next((l for l in lines if l.startswith("RSEQ-LAB: numa nodes:")), "")

@@ -11,10 +11,15 @@ LAB_T0=${LAB_T0:-$(date +%s)}
 export LAB_T0
 
 # The kernel tree the series is applied to, and one build folder per
-# implementation of rseq.
+# implementation of rseq; DEBUG=1 selects the debug kernel of that
+# implementation (config/debug.config on top), with its own build folder,
+# guest and outputs: VARIANT is IMPL or IMPL-debug.
 TREE=${LAB_TREE:-$WORK/linux}
 IMPL=${IMPL:-c}
-BUILD=${LAB_BUILD:-$WORK/build-$IMPL}
+DEBUG=${DEBUG:-0}
+VARIANT=$IMPL
+[ "$DEBUG" = 1 ] && VARIANT=$IMPL-debug
+BUILD=${LAB_BUILD:-$WORK/build-$VARIANT}
 
 # cargo install puts bindgen into $CARGO_HOME/bin (rustup: ~/.cargo/bin).
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
@@ -130,3 +135,8 @@ bad() {
 	fail=$((fail + 1))
 	log "  FAIL $*"
 }
+
+case "$DEBUG" in
+0 | 1) ;;
+*) die "DEBUG=$DEBUG is not a setting" "use DEBUG=1 for the debug kernels, or leave it out" ;;
+esac

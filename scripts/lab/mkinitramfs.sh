@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Pack the guest: busybox, bash (the kselftest runner and run_param_test.sh
 # need it), the installed rseq kselftests, the host libraries they link
-# against, and our init. Output: $WORK/guest-$IMPL/initramfs.cpio.gz
+# against, and our init. Output: $WORK/guest-$VARIANT/initramfs.cpio.gz
+# (VARIANT: IMPL, or IMPL-debug with DEBUG=1)
 #
 # Guest settings come from the environment and land in /lab.conf:
 #   TESTS   space-separated kselftest names ("basic_test run_legacy_check.sh");
@@ -33,7 +34,7 @@ if [ -n "$bench" ]; then
 	out="$WORK/guest-bench"
 else
 	[ -f "$install_dir/run_kselftest.sh" ] || die "no kselftests in $install_dir" "run 'make build IMPL=$IMPL'"
-	out="$WORK/guest-$IMPL"
+	out="$WORK/guest-$VARIANT"
 fi
 root="$out/root"
 step "guest: packing initramfs${bench:+ (benchmark)}"

@@ -4,12 +4,24 @@
 # pack the guest, boot it under QEMU and run the rseq kselftests.
 # Stage times go to $WORK/times-$label.txt; the verdict to
 # $WORK/results-$label.json and the console to $WORK/console-$label.log,
-# where label is RUN_LABEL or, by default, IMPL.
+# where label is RUN_LABEL or, by default, IMPL (IMPL-debug with DEBUG=1).
+#
+# DEBUG=1 builds the debug kernel (config/debug.config) in
+# $WORK/build-IMPL-debug and boots it twice, the tests once with
+# rseq_debug=0 (label IMPL-debug) and once with rseq_debug=1 (label
+# IMPL-debug+rseq_debug): any KASAN, lockdep, UBSAN, atomic-sleep, list
+# corruption report or Rust panic fails the run (guest.py).
 set -eu
 # shellcheck source=scripts/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-GUEST_TIMEOUT=${GUEST_TIMEOUT:-2400}
+# KASAN, lockdep and the rest make the debug kernel several times slower
+# under TCG.
+if [ "$DEBUG" = 1 ]; then
+	GUEST_TIMEOUT=${GUEST_TIMEOUT:-7200}
+else
+	GUEST_TIMEOUT=${GUEST_TIMEOUT:-2400}
+fi
 if [ "${FULL:-0}" = 1 ]; then
 	GUEST_TIMEOUT=${GUEST_TIMEOUT_FULL:-36000}
 	# The full matrix sleeps 1 ms per repetition in its sleep injection
@@ -17,12 +29,20 @@ if [ "${FULL:-0}" = 1 ]; then
 	GUEST_APPEND="tsc=reliable clocksource=tsc ${GUEST_APPEND:-}"
 fi
 SMP=${SMP:-2}
-# RUN_LABEL names this run's outputs (default: the implementation).
-label=${RUN_LABEL:-$IMPL}
+# RUN_LABEL names this run's outputs (default: the implementation, with
+# -debug for DEBUG=1).
+label=${RUN_LABEL:-$VARIANT}
 times="$WORK/times-$label.txt"
 mkdir -p "$WORK"
 : >"$times"
 rm -f "$WORK/results-$label.json"
+# The boots: LABEL=EXTRA-KERNEL-PARAMETERS each. DEBUG=1 runs the whole
+# set with the rseq debug key off and on.
+boots=("$label=")
+if [ "$DEBUG" = 1 ]; then
+	boots=("$label=rseq_debug=0" "$label+rseq_debug=rseq_debug=1")
+	rm -f "$WORK/results-$label+rseq_debug.json"
+fi
 
 stage() {
 	local name="$1" start rc=0
@@ -46,17 +66,27 @@ if [ "${BOOT_ONLY:-0}" != 1 ]; then
 fi
 stage initramfs "$lab/mkinitramfs.sh"
 
-step "boot: QEMU TCG, $SMP CPUs, IMPL=$IMPL${GUEST_APPEND:+, $GUEST_APPEND} (timeout $GUEST_TIMEOUT s)"
+debug_arg=""
+[ "$DEBUG" = 1 ] && debug_arg=" DEBUG=1"
 rc=0
-stage boot python3 "$lab/guest.py" --label "$label" \
-	--kernel "$BUILD/arch/x86/boot/bzImage" \
-	--initrd "$WORK/guest-$IMPL/initramfs.cpio.gz" \
-	--log "$WORK/console-$label.log" --json "$WORK/results-$label.json" \
-	--timeout "$GUEST_TIMEOUT" --smp "$SMP" --append "${GUEST_APPEND:-}" || rc=$?
+failed=""
+for boot in "${boots[@]}"; do
+	blabel=${boot%%=*}
+	append="${boot#*=}${GUEST_APPEND:+ $GUEST_APPEND}"
+	append=${append# }
+	step "boot: QEMU TCG, $SMP CPUs, IMPL=$IMPL$debug_arg${append:+, $append} (timeout $GUEST_TIMEOUT s)"
+	brc=0
+	stage "boot${blabel#"$label"}" python3 "$lab/guest.py" --label "$blabel" \
+		--kernel "$BUILD/arch/x86/boot/bzImage" \
+		--initrd "$WORK/guest-$VARIANT/initramfs.cpio.gz" \
+		--log "$WORK/console-$blabel.log" --json "$WORK/results-$blabel.json" \
+		--timeout "$GUEST_TIMEOUT" --smp "$SMP" --append "$append" || brc=$?
+	[ "$brc" -eq 0 ] || { rc=$brc; failed="$failed $blabel"; }
+done
 echo
 echo "stage times ($label):"
 sed 's/^/  /' "$times"
 if [ "$rc" -ne 0 ]; then
-	die "rseq selftests failed on $label" \
-		"read the summary above; console: $WORK/console-$label.log; one test: make run IMPL=$IMPL TESTS=<name>"
+	die "rseq selftests failed on$failed" \
+		"read the summaries above; consoles: $WORK/console-<label>.log for:$failed; one test: make run IMPL=$IMPL$debug_arg TESTS=<name>"
 fi

@@ -172,6 +172,61 @@ else
 	bad "the tree changed"
 fi
 
+# The debug kernels' reports (DEBUG=1) fail a run: guest.py's verdict on
+# synthetic consoles, one report each in the kernel log after the tests,
+# and a clean debug boot log that must pass. Report lines as 7.3 prints
+# them (KASAN, lockdep, UBSAN, DEBUG_ATOMIC_SLEEP, DEBUG_PREEMPT,
+# DEBUG_LIST, a Rust panic from an overflow check or debug assertion).
+if python3 - "$lab/guest.py" >"$scratch/out" 2>&1 <<'PY'; then
+import importlib.util as u, sys
+s = u.spec_from_file_location("guest", sys.argv[1]); g = u.module_from_spec(s); s.loader.exec_module(g)
+reports = {
+    "KASAN": "BUG: KASAN: slab-use-after-free in rseq_handle_slowpath+0x2a/0x1c0",
+    "lockdep circular": "WARNING: possible circular locking dependency detected",
+    "lockdep recursive": "WARNING: possible recursive locking detected",
+    "lockdep state": "WARNING: inconsistent lock state",
+    "lockdep held at exit": "BUG: lock held when returning to user space!",
+    "RCU": "WARNING: suspicious RCU usage",
+    "UBSAN bounds": "UBSAN: array-index-out-of-bounds in kernel/rseq.c:412:9",
+    "UBSAN shift": "UBSAN: shift-out-of-bounds in kernel/rseq.c:97:21",
+    "atomic sleep": "BUG: sleeping function called from invalid context at include/linux/uaccess.h:162",
+    "DEBUG_PREEMPT": "BUG: using smp_processor_id() in preemptible [00000000] code: abi_soak/71",
+    "DEBUG_LIST add": "list_add corruption. prev->next should be next (ffff888003c0e0a8), but was 0000000000000000. (prev=ffff888003c0e0a8).",
+    "DEBUG_LIST del": "list_del corruption, ffff888004a1b2c0->next is LIST_POISON1 (dead000000000100)",
+    "Rust overflow": "rust_kernel: panicked at kernel/rseq/cs.rs:88:17:",
+    "Rust debug assertion": "rust_kernel: panicked at kernel/rseq/ids.rs:40:9: assertion failed: cpu < nr_cpu_ids",
+}
+clean = [
+    "Lock dependency validator: Copyright (c) 2006 Red Hat, Inc., Ingo Molnar",
+    "... MAX_LOCKDEP_SUBCLASSES:  8",
+    "KernelAddressSanitizer initialized (generic)",
+    "rseq: debug mode enabled",
+]
+def console(kernel_log, lockdep="debug_locks:                             1"):
+    return (["RSEQ-LAB: guest up: kernel 7.3.4, nproc 1, cmdline: x", "RSEQ-LAB: BEGIN TESTS", "1..1",
+             "ok 1 selftests: rseq: basic_test", "RSEQ-LAB: END TESTS rc=0",
+             "RSEQ-LAB: lockdep " + lockdep, "RSEQ-LAB: BEGIN DMESG"]
+            + [f"[    1.000000] {l}" for l in clean + kernel_log] + ["RSEQ-LAB: END DMESG"])
+failed = 0
+for name, line in reports.items():
+    bad = g.parse(console([line]))[-1]
+    print(f"{'ok  ' if bad else 'MISS'} {name}: {line}")
+    failed += not bad
+bad = g.parse(console([]))[-1]
+print(f"{'ok  ' if not bad else 'FALSE'} clean debug boot log: {bad or 'no report'}")
+failed += bool(bad)
+env = g.environment_problems(console([], "debug_locks:                             0"), 1)
+print(f"{'ok  ' if env else 'MISS'} lockdep turned off: {env}")
+failed += not env
+failed += bool(g.environment_problems(console([]), 1))
+sys.exit(1 if failed else 0)
+PY
+	ok "debug kernel reports fail a run: $(grep -c '^ok ' "$scratch/out") synthetic consoles judged right (KASAN, lockdep, UBSAN, atomic sleep, DEBUG_PREEMPT, DEBUG_LIST, Rust panics; a clean debug log; lockdep off)"
+else
+	bad "debug kernel reports"
+	grep -v '^ok ' "$scratch/out" | sed 's/^/         /'
+fi
+
 # Guests that hang or crash, with the C build's kernel.
 kernel="$WORK/build-c/arch/x86/boot/bzImage"
 if [ -f "$kernel" ]; then

@@ -17,9 +17,12 @@
 #   SOAK_BLOCK=10000   operations per hash line
 #   SOAK_CI=1          the short CI size (SOAK_OPS=50000, SOAK_BLOCK=1000
 #                      unless set): about 30 s per build
+#   DEBUG=1            the debug kernels (make run DEBUG=1 builds them in
+#                      $WORK/build-IMPL-debug); SOAK_OPS=100000 unless set,
+#                      and any KASAN/lockdep/UBSAN/... report fails
 #
 # Consoles in $WORK/soak-console-$IMPL.log, block hashes in
-# $WORK/soak-$IMPL.blocks.
+# $WORK/soak-$IMPL.blocks (IMPL-debug with DEBUG=1).
 set -eu
 # shellcheck source=scripts/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -28,6 +31,14 @@ IMPLS=${IMPLS:-c rust}
 if [ "${SOAK_CI:-0}" = 1 ]; then
 	SOAK_OPS=${SOAK_OPS:-50000}
 	SOAK_BLOCK=${SOAK_BLOCK:-1000}
+fi
+# DEBUG=1: the debug builds, 10^5 operations per mode by default (KASAN
+# and lockdep under TCG are several times slower).
+sfx=""
+if [ "$DEBUG" = 1 ]; then
+	sfx=-debug
+	SOAK_OPS=${SOAK_OPS:-100000}
+	GUEST_TIMEOUT=${GUEST_TIMEOUT:-7200}
 fi
 SOAK_OPS=${SOAK_OPS:-1000000}
 SOAK_TOPS=${SOAK_TOPS:-}
@@ -50,13 +61,13 @@ esac
 # The kernels: every IMPL in IMPLS must have been built.
 kernels=()
 for impl in $IMPLS; do
-	kernel="$WORK/build-$impl/arch/x86/boot/bzImage"
-	[ -f "$kernel" ] || die "IMPL=$impl: no $kernel" "build it with 'make build IMPL=$impl' (make soak never builds kernels)"
+	kernel="$WORK/build-$impl$sfx/arch/x86/boot/bzImage"
+	[ -f "$kernel" ] || die "IMPL=$impl: no $kernel" "build it with 'make build IMPL=$impl${sfx:+ DEBUG=1}' (make soak never builds kernels)"
 	kernels+=("$kernel")
 done
 read -r -a impls <<<"$IMPLS"
 oracle=${impls[0]}
-headers="$WORK/build-$oracle/usr/include"
+headers="$WORK/build-$oracle$sfx/usr/include"
 [ -d "$headers/linux" ] || die "no UAPI headers in $headers" "run 'make build IMPL=$oracle'"
 [ -f "$TREE/tools/include/linux/compiler.h" ] ||
 	die "no kernel tree in $TREE (the soak needs its tools/include)" "run 'make apply'"
@@ -90,6 +101,8 @@ echo "RSEQ-LAB: guest up: kernel $(uname -r), nproc $(nproc), cmdline: $(cat /pr
 echo "RSEQ-LAB: BEGIN SOAK"
 GLIBC_TUNABLES=glibc.pthread.rseq=0 /bin/abi_soak
 echo "RSEQ-LAB: END SOAK rc=$?"
+# Debug kernels: lockdep must still be on (it turns itself off after a report).
+[ -r /proc/lockdep_stats ] && echo "RSEQ-LAB: lockdep $(grep -m1 -o 'debug_locks:.*' /proc/lockdep_stats)"
 reboot -f
 INIT
 chmod 0755 "$out/root/init"
@@ -133,20 +146,23 @@ boot_soak() {
 		grep -E "$BAD_KERNEL_RE" "$console" | head -n 5 >&2
 		die "IMPL=$impl: the kernel log shows a WARNING/BUG/Oops" "read $console"
 	fi
+	if grep -E -q '^RSEQ-LAB: lockdep debug_locks: *0' "$console"; then
+		die "IMPL=$impl: lockdep turned itself off during the soak" "read $console for its first report"
+	fi
 }
 
 results=()
 failed_impls=()
 for impl in $IMPLS; do
-	kernel="$WORK/build-$impl/arch/x86/boot/bzImage"
-	step "soak: IMPL=$impl, QEMU TCG, 2 CPUs"
+	kernel="$WORK/build-$impl$sfx/arch/x86/boot/bzImage"
+	step "soak: IMPL=$impl${sfx:+ (debug kernel)}, QEMU TCG, 2 CPUs"
 	t0=$(date +%s)
-	boot_soak "$impl" "$kernel" "$impl"
-	console="$WORK/soak-console-$impl.log"
-	grep '^SOAK [a-z0-9]* block ' "$console" >"$WORK/soak-$impl.blocks" || true
+	boot_soak "$impl" "$kernel" "$impl$sfx"
+	console="$WORK/soak-console-$impl$sfx.log"
+	grep '^SOAK [a-z0-9]* block ' "$console" >"$WORK/soak-$impl$sfx.blocks" || true
 	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$console" | tail -n1 || true)
 	log "IMPL=$impl: ${summary:-no summary} in $(($(date +%s) - t0)) s"
-	results+=("$impl: ${summary:-no summary}, $(grep -c . "$WORK/soak-$impl.blocks") block hashes, $(($(date +%s) - t0)) s")
+	results+=("$impl: ${summary:-no summary}, $(grep -c . "$WORK/soak-$impl$sfx.blocks") block hashes, $(($(date +%s) - t0)) s")
 	if ! [[ "$summary" =~ ^[1-9][0-9]*\ passed,\ 0\ failed$ ]]; then
 		# Still compare the logs: the first differing operation says more.
 		warn "IMPL=$impl: the soak failed (${summary:-no summary}); its SOAK FAIL lines give the seed and operation"
@@ -158,10 +174,10 @@ done
 step "soak: comparing the outcome logs (block hashes) with IMPL=$oracle"
 for impl in $IMPLS; do
 	[ "$impl" = "$oracle" ] && continue
-	first=$(diff <(cat "$WORK/soak-$oracle.blocks") <(cat "$WORK/soak-$impl.blocks") |
+	first=$(diff <(cat "$WORK/soak-$oracle$sfx.blocks") <(cat "$WORK/soak-$impl$sfx.blocks") |
 		grep -m1 -E '^[<>] SOAK' || true)
 	if [ -z "$first" ]; then
-		log "IMPL=$impl: identical to IMPL=$oracle ($(grep -c . "$WORK/soak-$impl.blocks") block hashes)"
+		log "IMPL=$impl: identical to IMPL=$oracle ($(grep -c . "$WORK/soak-$impl$sfx.blocks") block hashes)"
 		continue
 	fi
 	# "< SOAK mode block K ops N hash H"
@@ -169,12 +185,12 @@ for impl in $IMPLS; do
 	log "IMPL=$impl differs from IMPL=$oracle in $mode block $k: replaying it with its log"
 	ops=$(((k + 1) * SOAK_BLOCK))
 	for tag in "$oracle" "$impl"; do
-		boot_soak "$tag" "$WORK/build-$tag/arch/x86/boot/bzImage" "replay-$tag" \
+		boot_soak "$tag" "$WORK/build-$tag$sfx/arch/x86/boot/bzImage" "replay-$tag$sfx" \
 			"SOAK_MODE=$mode" "SOAK_OPS=$ops" "SOAK_TOPS=1" "SOAK_DUMP=$k"
-		grep "^SOAKLOG $mode " "$WORK/soak-console-replay-$tag.log" | cut -d' ' -f3- >"$WORK/soak-replay-$tag.log" || true
+		grep "^SOAKLOG $mode " "$WORK/soak-console-replay-$tag$sfx.log" | cut -d' ' -f3- >"$WORK/soak-replay-$tag$sfx.log" || true
 	done
 	# The first line (operation) where the logs part.
-	python3 - "$WORK/soak-replay-$oracle.log" "$WORK/soak-replay-$impl.log" "$oracle" "$impl" <<'PY'
+	python3 - "$WORK/soak-replay-$oracle$sfx.log" "$WORK/soak-replay-$impl$sfx.log" "$oracle" "$impl" <<'PY'
 import sys
 a = open(sys.argv[1]).read().splitlines()
 b = open(sys.argv[2]).read().splitlines()
@@ -191,7 +207,7 @@ else:
 PY
 	[ ${#failed_impls[@]} -eq 0 ] || warn "invariant failures on: ${failed_impls[*]} (see above)"
 	die "IMPL=$impl: outcome log differs from IMPL=$oracle (seed $SOAK_SEED, $mode, block $k)" \
-		"compare $WORK/soak-replay-$oracle.log and $WORK/soak-replay-$impl.log; replay with SOAK_SEED=$SOAK_SEED SOAK_OPS=$ops"
+		"compare $WORK/soak-replay-$oracle$sfx.log and $WORK/soak-replay-$impl$sfx.log; replay with SOAK_SEED=$SOAK_SEED SOAK_OPS=$ops"
 done
 
 [ ${#failed_impls[@]} -eq 0 ] ||
@@ -203,6 +219,6 @@ for r in "${results[@]}"; do
 	log "$r"
 done
 for impl in $IMPLS; do
-	grep -E '^SOAK [a-z0-9]+ (det|timing):' "$WORK/soak-console-$impl.log" | sed "s/^/[$impl] /" || true
+	grep -E '^SOAK [a-z0-9]+ (det|timing):' "$WORK/soak-console-$impl$sfx.log" | sed "s/^/[$impl] /" || true
 done
 log "soak: outcome logs identical on: $IMPLS ($(($(date +%s) - start)) s)"
