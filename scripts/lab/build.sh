@@ -43,8 +43,13 @@ if ! flock -n 9; then
 	log "waiting for another kernel build on this machine ($BUILD_LOCK)"
 	flock 9
 fi
+read -r hits0 misses0 < <(ccache_counts)
 # shellcheck disable=SC2086 # KBUILD_EXTRA is a list of make arguments
 run_logged "kernel" kmake -j"$JOBS" ${KBUILD_EXTRA:-} bzImage
+if [ -n "$(kmake_cc)" ]; then
+	read -r hits misses < <(ccache_counts)
+	log "  ccache ($CCACHE_DIR): $((hits - hits0)) C objects from the cache, $((misses - misses0)) compiled"
+fi
 if [ "${BUILD_SELFTESTS:-1}" = 0 ]; then
 	log "kernel: $BUILD/arch/x86/boot/bzImage (selftests not built)"
 	exit 0

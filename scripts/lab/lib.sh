@@ -103,9 +103,39 @@ ensure_packages() {
 		die "apt-get install failed for:$missing" "run 'apt-get install$missing' by hand to see why"
 }
 
+# C objects go through ccache, with its cache outside the repository: the
+# second build of a run (IMPL=rust) shares most C objects with the first,
+# and ccache's preprocessor mode hashes the preprocessed source, so exactly
+# the objects that CONFIG_RSEQ_RUST changes are compiled again.
+# LAB_CCACHE=0 compiles without it.
+LAB_CCACHE=${LAB_CCACHE:-1}
+export CCACHE_DIR=${CCACHE_DIR:-$LAB_CACHE/ccache}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-4G}
+
+# kmake_cc: the CC= argument of kmake, if any.
+kmake_cc() {
+	if [ "$LAB_CCACHE" = 1 ] && command -v ccache >/dev/null 2>&1; then
+		printf 'CC=ccache clang%s' "$LLVM_SUFFIX"
+	fi
+}
+
 # kmake ARGS...: make in the kernel tree with the lab's toolchain.
 kmake() {
-	make -C "$TREE" O="$BUILD" LLVM="$LLVM_SUFFIX" "$@"
+	local cc
+	cc=$(kmake_cc)
+	make -C "$TREE" O="$BUILD" LLVM="$LLVM_SUFFIX" ${cc:+"$cc"} "$@"
+}
+
+# ccache_counts: "HITS MISSES" of the lab's ccache so far (0 0 without it).
+ccache_counts() {
+	if [ -z "$(kmake_cc)" ]; then
+		echo "0 0"
+		return
+	fi
+	ccache --print-stats 2>/dev/null | awk '
+		$1 ~ /^(direct|preprocessed)_cache_hit$/ { h += $2 }
+		$1 == "cache_miss" { m = $2 }
+		END { printf "%d %d\n", h, m }'
 }
 
 # Print the kernel version of a source tree as MAJOR.MINOR.SUB.
