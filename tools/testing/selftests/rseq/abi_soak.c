@@ -3,7 +3,7 @@
  * rseq ABI: differential soak tester.
  *
  * One process group per ABI mode (legacy: a 32-byte registration, v2: a
- * registration of sizeof(struct abi_rseq) with its alignment) runs a
+ * registration of sizeof(abi_rseq_t) with its alignment) runs a
  * seeded random mix of operations in two sub-processes:
  *
  *  - the deterministic process, pinned to one CPU, whose operations do
@@ -67,7 +67,7 @@ struct soak_mode {
 
 static const struct soak_mode soak_modes[] = {
 	{ "legacy", 32 },
-	{ "v2", sizeof(struct abi_rseq) },
+	{ "v2", sizeof(abi_rseq_t) },
 };
 
 static struct {
@@ -136,9 +136,9 @@ static void fail(const char *fmt, ...)
 /* ------------------------------------------------------------------ */
 /* Memory the operations point the kernel at. */
 
-static struct abi_rseq area;			/* the canonical registration */
+static abi_rseq_t area;			/* the canonical registration */
 static uint8_t arena[4 * 4096] __aligned(4096);	/* other valid memory */
-static struct abi_rseq_cs desc;
+static struct rseq_cs desc;
 static uint8_t *ro_page, *unmapped_page;
 
 static void nop_handler(int sig)
@@ -155,7 +155,7 @@ static void setup_memory(void)
 		exit(2);
 	}
 	/* A valid descriptor of abi_cs_sys, in memory the task cannot write. */
-	abi_cs_desc_sys((struct abi_rseq_cs *)ro_page);
+	abi_cs_desc_sys((struct rseq_cs *)ro_page);
 	mprotect(ro_page, 4096, PROT_READ);
 	munmap(unmapped_page, 4096);
 	signal(SIGUSR1, nop_handler);
@@ -199,7 +199,7 @@ static void out_ret(const char *what, long r)
 		out(" %s=%ld", what, r);
 }
 
-static struct abi_rseq_cs cs_fixed;
+static struct rseq_cs cs_fixed;
 
 /* rseq_cs by name: addresses of mappings differ from boot to boot. */
 static const char *cs_name(uint64_t v)
@@ -286,7 +286,7 @@ static void rnd_reg_args(struct reg_args *a, bool risky)
 static void restore(bool registered, struct reg_args *cur, bool have)
 {
 	if (have) {
-		out_ret(" undo", sys_rseq(cur->p, cur->len, ABI_FLAG_UNREGISTER, cur->sig));
+		out_ret(" undo", sys_rseq(cur->p, cur->len, RSEQ_FLAG_UNREGISTER, cur->sig));
 		registered = false;
 	}
 	if (!registered)
@@ -309,11 +309,11 @@ static void op_register(void)
 	    0xa000UL + ((uint8_t *)a.p - (uint8_t *)&area) : (unsigned long)a.p,
 	    a.len, a.flags, a.sig);
 	if (first_unreg)
-		out_ret(" unreg", sys_rseq(&area, mode->len, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG));
+		out_ret(" unreg", sys_rseq(&area, mode->len, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG));
 	r = sys_rseq(a.p, a.len, a.flags, a.sig);
 	out_ret(" r", r);
 	if (r == 0 && !(a.flags & 1)) {
-		struct abi_rseq *rs = a.p;
+		abi_rseq_t *rs = a.p;
 
 		out(" new=%x,%x,%x,%x", rs->cpu_id_start, rs->cpu_id,
 		    rs->node_id, rs->mm_cid);
@@ -333,7 +333,7 @@ static void op_register(void)
 
 static void op_unregister(void)
 {
-	struct reg_args a = { &area, mode->len, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG };
+	struct reg_args a = { &area, mode->len, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG };
 	long r;
 
 	switch (rnd() % 6) {
@@ -386,7 +386,7 @@ static void op_cs_fixed(void)
 	}
 	before = area.rseq_cs;
 	if (variant == 5)
-		r = abi_cs_sys(&area.rseq_cs, (struct abi_rseq_cs *)ro_page, SYS_tgkill,
+		r = abi_cs_sys(&area.rseq_cs, (struct rseq_cs *)ro_page, SYS_tgkill,
 			       getpid(), gettid(), SIGUSR1);
 	else
 		r = abi_cs_sys(&area.rseq_cs, &cs_fixed, SYS_tgkill, getpid(), gettid(), SIGUSR1);
@@ -429,11 +429,11 @@ static void op_ids(void)
 
 static void op_membarrier(void)
 {
-	int cmd = RND_OF(ABI_MB_QUERY, ABI_MB_REGISTER_RSEQ, ABI_MB_PRIVATE_EXPEDITED_RSEQ,
-			 ABI_MB_PRIVATE_EXPEDITED_RSEQ, ABI_MB_GET_REGISTRATIONS,
-			 ABI_MB_REGISTER_PRIVATE_EXPEDITED, ABI_MB_PRIVATE_EXPEDITED,
-			 1 << 12, 3, ABI_MB_REGISTER_RSEQ | ABI_MB_PRIVATE_EXPEDITED_RSEQ);
-	unsigned int flags = rnd() % 4 ? RND_OF(0, ABI_MB_FLAG_CPU) : (uint32_t)rnd();
+	int cmd = RND_OF(MEMBARRIER_CMD_QUERY, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ,
+			 MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, MEMBARRIER_CMD_GET_REGISTRATIONS,
+			 MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, MEMBARRIER_CMD_PRIVATE_EXPEDITED,
+			 1 << 12, 3, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ | MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ);
+	unsigned int flags = rnd() % 4 ? RND_OF(0, MEMBARRIER_CMD_FLAG_CPU) : (uint32_t)rnd();
 	int cpu = RND_OF(0, 1, -1, 1000, 0x7fffffff);
 	long r = sys_membarrier(cmd, flags, cpu);
 
@@ -444,14 +444,14 @@ static void op_membarrier(void)
 
 static void op_slice(void)
 {
-	unsigned long op = RND_OF(0, ABI_PR_SLICE_GET, ABI_PR_SLICE_SET,
-				  ABI_PR_SLICE_SET, 3);
-	unsigned long a3 = rnd() % 4 ? RND_OF(0, ABI_PR_SLICE_ENABLE, 2) : rnd();
+	unsigned long op = RND_OF(0, PR_RSEQ_SLICE_EXTENSION_GET, PR_RSEQ_SLICE_EXTENSION_SET,
+				  PR_RSEQ_SLICE_EXTENSION_SET, 3);
+	unsigned long a3 = rnd() % 4 ? RND_OF(0, PR_RSEQ_SLICE_EXT_ENABLE, 2) : rnd();
 	unsigned long a4 = rnd() % 8 == 0, a5 = rnd() % 8 == 0;
 
 	out("slice op=%lu a=%lx,%lx,%lx", op, a3, a4, a5);
 	out_ret(" r", abi_prctl_slice(op, a3, a4, a5));
-	out_ret(" get", abi_prctl_slice(ABI_PR_SLICE_GET, 0, 0, 0));
+	out_ret(" get", abi_prctl_slice(PR_RSEQ_SLICE_EXTENSION_GET, 0, 0, 0));
 	out_ret(" yield", sys_slice_yield());
 	out_ids();
 }
@@ -464,7 +464,7 @@ static int child_reg_risky(void)
 	long r;
 
 	rnd_reg_args(&a, true);
-	if (sys_rseq(&area, mode->len, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG))
+	if (sys_rseq(&area, mode->len, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG))
 		return 100;
 	r = sys_rseq(a.p, a.len, a.flags, a.sig);
 	syscall(SYS_getppid);
@@ -489,10 +489,10 @@ static uint64_t rnd_ip_near(const char *base)
 }
 
 /* A mostly valid random descriptor of abi_cs_sys (@spin: abi_cs_spin). */
-static struct abi_rseq_cs *rnd_desc(bool spin)
+static struct rseq_cs *rnd_desc(bool spin)
 {
 	static uint8_t descbuf[96] __aligned(32);
-	struct abi_rseq_cs *d = &desc;
+	struct rseq_cs *d = &desc;
 
 	if (spin)
 		abi_cs_desc_spin(d);
@@ -511,13 +511,13 @@ static struct abi_rseq_cs *rnd_desc(bool spin)
 			(uintptr_t)(spin ? abi_cs_spin_start : abi_cs_sys_start) + rnd() % 8;
 	switch (rnd() % 8) {
 	case 0:
-		d = (struct abi_rseq_cs *)unmapped_page; break;
+		d = (struct rseq_cs *)unmapped_page; break;
 	case 1:	/* misaligned copy */
-		d = (struct abi_rseq_cs *)(descbuf + 1 + rnd() % 31);
+		d = (struct rseq_cs *)(descbuf + 1 + rnd() % 31);
 		memcpy(d, &desc, sizeof(desc));
 		break;
 	case 2:
-		d = (struct abi_rseq_cs *)(uintptr_t)RND_OF(1ULL << 47, ~31ULL); break;
+		d = (struct rseq_cs *)(uintptr_t)RND_OF(1ULL << 47, ~31ULL); break;
 	default:
 		break;
 	}
@@ -554,7 +554,7 @@ static int child_cs_irq(void)
 	struct sigaction sa = { .sa_sigaction = irq_handler, .sa_flags = SA_SIGINFO };
 	/* Periodic: a tick that lands before the CS must not end the test. */
 	struct itimerval it = { .it_value = { 0, 1000 }, .it_interval = { 0, 1000 } };
-	struct abi_rseq_cs *d = rnd_desc(true);
+	struct rseq_cs *d = rnd_desc(true);
 	volatile int in = 0;
 	long r;
 
@@ -630,7 +630,7 @@ static int exec_probe(const char *len_s)
 
 static void *exiting_thread(void *arg)
 {
-	static __thread struct abi_rseq t_area;
+	static __thread abi_rseq_t t_area;
 
 	if (sys_rseq(&t_area, mode->len, 0, ABI_RSEQ_SIG))
 		return (void *)1L;
@@ -803,7 +803,7 @@ static void det_run(void)
 /* ------------------------------------------------------------------ */
 /* Timing-dependent operations, checked against invariants. */
 
-static struct abi_rseq peer_area;
+static abi_rseq_t peer_area;
 static atomic_ulong peer_aborts, peer_bad;
 static atomic_int peer_stop, peer_in;
 static atomic_int peer_tid;
@@ -834,7 +834,7 @@ static void read_node_map(void)
 
 static void *peer_thread(void *arg)
 {
-	static struct abi_rseq_cs cs;
+	static struct rseq_cs cs;
 	volatile int in;
 
 	atomic_store(&peer_tid, gettid());
@@ -883,7 +883,7 @@ static void t_signal(void)
 static void t_membarrier(void)
 {
 	unsigned long before = atomic_load(&peer_aborts);
-	long r = sys_membarrier(ABI_MB_PRIVATE_EXPEDITED_RSEQ, 0, 0);
+	long r = sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, 0, 0);
 
 	if (r)
 		fail("membarrier RSEQ fence: %ld/%d", r, errno);
@@ -930,13 +930,13 @@ static void t_slice(void)
 		if (y != 0 && y != 1)
 			fail("slice yield after grant: %ld/%d", y, errno);
 	}
-	if (area.slice_ctrl.reserved)
-		fail("slice reserved bits %x", area.slice_ctrl.reserved);
+	if (area.slice_ctrl.__reserved)
+		fail("slice reserved bits %x", area.slice_ctrl.__reserved);
 }
 
 static void *short_thread(void *arg)
 {
-	static __thread struct abi_rseq t_area;
+	static __thread abi_rseq_t t_area;
 
 	if (sys_rseq(&t_area, mode->len, 0, ABI_RSEQ_SIG))
 		return (void *)1L;
@@ -974,10 +974,10 @@ static void timing_run(void)
 		fail("timing: canonical registration: %s", strerror(errno));
 		return;
 	}
-	if (sys_membarrier(ABI_MB_REGISTER_RSEQ, 0, 0))
+	if (sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0))
 		fail("membarrier register: %s", strerror(errno));
 	slice_ok = v2 && abi_slice_expected() &&
-		   abi_prctl_slice(ABI_PR_SLICE_SET, ABI_PR_SLICE_ENABLE, 0, 0) == 0;
+		   abi_prctl_slice(PR_RSEQ_SLICE_EXTENSION_SET, PR_RSEQ_SLICE_EXT_ENABLE, 0, 0) == 0;
 	if (pthread_create(&peer, NULL, peer_thread, NULL)) {
 		fail("peer thread");
 		return;

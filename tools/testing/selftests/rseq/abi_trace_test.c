@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rseq ABI: the rseq:rseq_update and rseq:rseq_ip_fixup tracepoints
- * (G19), root only.
+ * rseq ABI: the rseq:rseq_update and rseq:rseq_ip_fixup tracepoints,
+ * root only.
  *
  * Each test records into a tracefs instance of its own, filtered on its
  * own pid, and checks what the events carry against what the kernel
@@ -34,8 +34,8 @@
 #define TRACE_BUF_SIZE	SZ_1M
 #define MAX_EVENTS	256
 
-static struct abi_rseq area;
-static struct abi_rseq_cs desc;
+static abi_rseq_t area;
+static struct rseq_cs desc;
 static atomic_int sig_count;
 
 struct update_event {
