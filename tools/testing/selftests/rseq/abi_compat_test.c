@@ -31,7 +31,7 @@
 /* ia32 TASK_SIZE without the ADDR_LIMIT_3GB personality */
 #define IA32_TASK_SIZE	0xffffe000ULL
 
-static abi_rseq_t area;
+static struct rseq area __aligned(ABI_RSEQ_ALIGN);
 static struct rseq_cs desc;
 /* the signature in front of an abort_ip that is never jumped to */
 static const uint32_t sig_then_abort[2] = { ABI_RSEQ_SIG, 0 };

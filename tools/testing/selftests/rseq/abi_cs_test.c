@@ -31,7 +31,7 @@
 
 #include "abi_cs_asm.h"
 
-static abi_rseq_t area;
+static struct rseq area __aligned(ABI_RSEQ_ALIGN);
 static struct rseq_cs desc;
 
 static volatile uint64_t sig_ip, sig_rseq_cs;
@@ -345,7 +345,8 @@ TEST_SIGNAL(legacy_abort_ip_at_task_size_kills, SIGSEGV)
 TEST_SIGNAL(legacy_abort_ip_kernel_address_kills, SIGSEGV)
 {
 	ABI_REQUIRE_OWN_RSEQ();
-	run_kill_case(_metadata, &(struct kill_case){ 32, ABI_RSEQ_SIG, 0, 0xffffffff81000000ULL, 0 });
+	run_kill_case(_metadata,
+		      &(struct kill_case){ 32, ABI_RSEQ_SIG, 0, 0xffffffff81000000ULL, 0 });
 }
 
 TEST_SIGNAL(legacy_abort_ip_below_4_kills, SIGSEGV)
@@ -356,9 +357,10 @@ TEST_SIGNAL(legacy_abort_ip_below_4_kills, SIGSEGV)
 
 TEST_SIGNAL(legacy_abort_ip_unmapped_signature_kills, SIGSEGV)
 {
+	struct kill_case k = { 32, ABI_RSEQ_SIG, 0, (uintptr_t)unmapped_page() + 64, 0 };
+
 	ABI_REQUIRE_OWN_RSEQ();
-	run_kill_case(_metadata, &(struct kill_case){ 32, ABI_RSEQ_SIG, 0,
-		    (uintptr_t)unmapped_page() + 64, 0 });
+	run_kill_case(_metadata, &k);
 }
 
 TEST_SIGNAL(legacy_rseq_cs_at_task_size_kills, SIGSEGV)
@@ -375,9 +377,10 @@ TEST_SIGNAL(legacy_rseq_cs_all_ones_kills, SIGSEGV)
 
 TEST_SIGNAL(legacy_rseq_cs_unmapped_descriptor_kills, SIGSEGV)
 {
+	struct kill_case k = { 32, ABI_RSEQ_SIG, 1, 0, (uintptr_t)unmapped_page() };
+
 	ABI_REQUIRE_OWN_RSEQ();
-	run_kill_case(_metadata, &(struct kill_case){ 32, ABI_RSEQ_SIG, 1, 0,
-		    (uintptr_t)unmapped_page() });
+	run_kill_case(_metadata, &k);
 }
 
 TEST_SIGNAL(legacy_registered_sig_zero_mismatch_kills, SIGSEGV)

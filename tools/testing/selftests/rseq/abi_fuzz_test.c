@@ -138,13 +138,13 @@ static void fuzz_child(struct __test_metadata *_metadata, uint64_t seed)
 	signal(SIGALRM, nop_handler);
 	nr_ops = 1 + rnd() % 6;
 	for (i = 0; i < nr_ops; i++) {
-		abi_rseq_t *rs = rnd_ptr();
+		struct rseq *rs = rnd_ptr();
 		uint32_t len = rnd_len(), sig = rnd_sig();
 		int flags = rnd_flags();
 		long r;
 
 		if (rnd() % 2) {	/* mostly-valid registration */
-			rs = (abi_rseq_t *)(buf + 64 * (rnd() % 64));
+			rs = (struct rseq *)(buf + 64 * (rnd() % 64));
 			len = rnd() & 1 ? 32 : 64;
 			flags &= 3;
 		}
@@ -217,7 +217,8 @@ static void fuzz_child(struct __test_metadata *_metadata, uint64_t seed)
 
 			pr = abi_prctl_slice(rnd() % 4, rnd() % 3, rnd() % 8 == 0, 0);
 			ASSERT_FALSE(pr == -1 && errno != EINVAL && errno != ENXIO &&
-				     errno != ABI_ENOTSUPP && errno != EFAULT) TH_LOG("errno %d", errno);
+				     errno != ABI_ENOTSUPP && errno != EFAULT)
+				TH_LOG("errno %d", errno);
 			ASSERT_FALSE(pr != -1 && pr != 0 && pr != 1);
 			rs->slice_ctrl.all = rnd() % 4 ? 1 : (uint32_t)rnd();
 			for (j = 0; j < 200000; j++)

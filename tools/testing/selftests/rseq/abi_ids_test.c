@@ -33,7 +33,7 @@
 #define IDS_MAX_NODES	64
 
 /* Every thread registers its own area. */
-static __thread abi_rseq_t tls_area;
+static __thread struct rseq tls_area __aligned(ABI_RSEQ_ALIGN);
 
 static int reg_self(uint32_t len)
 {
@@ -78,12 +78,13 @@ static int sysfs_node_of(int cpu)
 static int sysfs_cpu_count(const char *path)
 {
 	char buf[256], *tok, *save;
-	int n = 0, a, b;
+	int n = 0, a, b, r;
 
 	if (abi_read_file(path, buf, sizeof(buf)) <= 0)
 		return -1;
 	for (tok = strtok_r(buf, ",\n", &save); tok; tok = strtok_r(NULL, ",\n", &save)) {
-		switch (sscanf(tok, "%d-%d", &a, &b)) {
+		r = sscanf(tok, "%d-%d", &a, &b);
+		switch (r) {
 		case 1:
 			n++;
 			break;
@@ -175,7 +176,7 @@ FIXTURE_VARIANT_ADD(ids, legacy) {
 };
 
 FIXTURE_VARIANT_ADD(ids, v2) {
-	.len = sizeof(abi_rseq_t),
+	.len = sizeof(struct rseq),
 };
 
 FIXTURE_SETUP(ids)
@@ -201,8 +202,7 @@ TEST_F(ids, node_id_is_node_of_cpu_id)
 	for (i = 1; i < n; i++)
 		two_nodes |= sysfs_node_of(cpus[i]) != node0;
 	if (node0 < 0 || !two_nodes)
-		SKIP(return, "%s", "the allowed CPUs are not on two NUMA nodes "
-		     "(CONFIG_NUMA, numa=fake=2)");
+		SKIP(return, "allowed CPUs not on two NUMA nodes (CONFIG_NUMA, numa=fake=2)");
 
 	here = abi_pin_here();
 	ASSERT_GE(here, 0);
@@ -482,7 +482,7 @@ static void *exec_thread(void *arg)
 	struct exec_res *r = arg;
 	struct __test_metadata *_metadata = r->metadata;
 	char fd_arg[16];
-	char *argv[] = { "abi_ids_test", IDS_EXEC_ARG, fd_arg, NULL };
+	char *const argv[] = { "abi_ids_test", IDS_EXEC_ARG, fd_arg, NULL };
 
 	ASSERT_EQ(go_to(r->cpu), 0);
 	ASSERT_EQ(reg_self(r->len), 0);

@@ -12,7 +12,12 @@
 
 #include "../kselftest_harness.h"
 
-static abi_rseq_t area;
+/* Shorter names for the membarrier commands used throughout. */
+#define MB_RSEQ		MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ
+#define MB_REG_RSEQ	MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ
+#define MB_FLAG_CPU	MEMBARRIER_CMD_FLAG_CPU
+
+static struct rseq area __aligned(ABI_RSEQ_ALIGN);
 
 #define EXPECT_MB_ERR(c, f, id, e) do {					\
 	errno = 0;							\
@@ -25,51 +30,51 @@ TEST(query_reports_rseq_commands)
 	long mask = sys_membarrier(MEMBARRIER_CMD_QUERY, 0, 0);
 
 	ASSERT_GE(mask, 0);
-	ASSERT_EQ(mask & MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ);
-	ASSERT_EQ(mask & MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ);
+	ASSERT_EQ(mask & MB_RSEQ, MB_RSEQ);
+	ASSERT_EQ(mask & MB_REG_RSEQ, MB_REG_RSEQ);
 	ASSERT_EQ(mask & MEMBARRIER_CMD_GET_REGISTRATIONS, MEMBARRIER_CMD_GET_REGISTRATIONS);
 }
 
 TEST(rseq_command_unregistered_is_eperm)
 {
-	EXPECT_MB_ERR(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, 0, 0, EPERM);
-	EXPECT_MB_ERR(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, MEMBARRIER_CMD_FLAG_CPU, 0, EPERM);
+	EXPECT_MB_ERR(MB_RSEQ, 0, 0, EPERM);
+	EXPECT_MB_ERR(MB_RSEQ, MB_FLAG_CPU, 0, EPERM);
 	ASSERT_EQ(sys_membarrier(MEMBARRIER_CMD_GET_REGISTRATIONS, 0, 0), 0);
 }
 
 TEST(bad_flags_are_einval)
 {
 	/* only FLAG_CPU, and only with the RSEQ command */
-	EXPECT_MB_ERR(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, 2, 0, EINVAL);
-	EXPECT_MB_ERR(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, 3, 0, EINVAL);
-	EXPECT_MB_ERR(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, MEMBARRIER_CMD_FLAG_CPU, 0, EINVAL);
-	EXPECT_MB_ERR(MEMBARRIER_CMD_PRIVATE_EXPEDITED, MEMBARRIER_CMD_FLAG_CPU, 0, EINVAL);
-	EXPECT_MB_ERR(MEMBARRIER_CMD_QUERY, MEMBARRIER_CMD_FLAG_CPU, 0, EINVAL);
+	EXPECT_MB_ERR(MB_RSEQ, 2, 0, EINVAL);
+	EXPECT_MB_ERR(MB_RSEQ, 3, 0, EINVAL);
+	EXPECT_MB_ERR(MB_REG_RSEQ, MB_FLAG_CPU, 0, EINVAL);
+	EXPECT_MB_ERR(MEMBARRIER_CMD_PRIVATE_EXPEDITED, MB_FLAG_CPU, 0, EINVAL);
+	EXPECT_MB_ERR(MEMBARRIER_CMD_QUERY, MB_FLAG_CPU, 0, EINVAL);
 	/* flags are checked before the registration state */
-	ASSERT_EQ(sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0), 0);
-	EXPECT_MB_ERR(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, 2, 0, EINVAL);
+	ASSERT_EQ(sys_membarrier(MB_REG_RSEQ, 0, 0), 0);
+	EXPECT_MB_ERR(MB_RSEQ, 2, 0, EINVAL);
 }
 
 TEST(register_is_idempotent_and_reported)
 {
-	ASSERT_EQ(sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0), 0);
-	ASSERT_EQ(sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0), 0);
+	ASSERT_EQ(sys_membarrier(MB_REG_RSEQ, 0, 0), 0);
+	ASSERT_EQ(sys_membarrier(MB_REG_RSEQ, 0, 0), 0);
 	/*
 	 * Oracle: the RSEQ registration also sets the PRIVATE_EXPEDITED
 	 * state bit, so GET_REGISTRATIONS reports REGISTER_PRIVATE_EXPEDITED
 	 * too, although the plain PRIVATE_EXPEDITED command stays EPERM.
 	 */
 	ASSERT_EQ(sys_membarrier(MEMBARRIER_CMD_GET_REGISTRATIONS, 0, 0),
-		  MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ | MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED);
+		  MB_REG_RSEQ | MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED);
 	EXPECT_MB_ERR(MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0, EPERM);
 }
 
 TEST(single_threaded_returns_zero)
 {
-	ASSERT_EQ(sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0), 0);
-	ASSERT_EQ(sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, 0, 0), 0);
-	ASSERT_EQ(sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, MEMBARRIER_CMD_FLAG_CPU, 0), 0);
-	ASSERT_EQ(sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, MEMBARRIER_CMD_FLAG_CPU, 100000), 0);
+	ASSERT_EQ(sys_membarrier(MB_REG_RSEQ, 0, 0), 0);
+	ASSERT_EQ(sys_membarrier(MB_RSEQ, 0, 0), 0);
+	ASSERT_EQ(sys_membarrier(MB_RSEQ, MB_FLAG_CPU, 0), 0);
+	ASSERT_EQ(sys_membarrier(MB_RSEQ, MB_FLAG_CPU, 100000), 0);
 }
 
 static atomic_int stop;
@@ -86,22 +91,22 @@ TEST(bad_cpu_ids_return_zero_not_enxio)
 	pthread_t t;
 	int cpu;
 
-	ASSERT_EQ(sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0), 0);
+	ASSERT_EQ(sys_membarrier(MB_REG_RSEQ, 0, 0), 0);
 	atomic_store(&stop, 0);
 	ASSERT_EQ(pthread_create(&t, NULL, idle_thread, NULL), 0);
 	/* out of range or impossible CPUs: 0 (the ENXIO in param_test is dead) */
-	ASSERT_EQ(sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, MEMBARRIER_CMD_FLAG_CPU, 100000), 0);
-	ASSERT_EQ(sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, MEMBARRIER_CMD_FLAG_CPU, 4095), 0);
-	ASSERT_EQ(sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, MEMBARRIER_CMD_FLAG_CPU, 0x7fffffff), 0);
+	ASSERT_EQ(sys_membarrier(MB_RSEQ, MB_FLAG_CPU, 100000), 0);
+	ASSERT_EQ(sys_membarrier(MB_RSEQ, MB_FLAG_CPU, 4095), 0);
+	ASSERT_EQ(sys_membarrier(MB_RSEQ, MB_FLAG_CPU, 0x7fffffff), 0);
 	/* negative cpu_id with FLAG_CPU: treated as "all CPUs" */
-	ASSERT_EQ(sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, MEMBARRIER_CMD_FLAG_CPU, -1), 0);
+	ASSERT_EQ(sys_membarrier(MB_RSEQ, MB_FLAG_CPU, -1), 0);
 	/* every valid CPU, including our own and ones running other mms */
 	for (cpu = 0; cpu < abi_nr_allowed_cpus(); cpu++)
-		ASSERT_EQ(sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, MEMBARRIER_CMD_FLAG_CPU,
+		ASSERT_EQ(sys_membarrier(MB_RSEQ, MB_FLAG_CPU,
 					 abi_nth_allowed_cpu(cpu)), 0);
-	ASSERT_EQ(sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, 0, 0), 0);
+	ASSERT_EQ(sys_membarrier(MB_RSEQ, 0, 0), 0);
 	/* cpu_id is ignored without FLAG_CPU */
-	ASSERT_EQ(sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, 0, 100000), 0);
+	ASSERT_EQ(sys_membarrier(MB_RSEQ, 0, 100000), 0);
 	atomic_store(&stop, 1);
 	pthread_join(t, NULL);
 }
@@ -116,13 +121,13 @@ TEST(fork_child_inherits_registration)
 	int st;
 	pid_t pid;
 
-	ASSERT_EQ(sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0), 0);
+	ASSERT_EQ(sys_membarrier(MB_REG_RSEQ, 0, 0), 0);
 	pid = fork();
 	if (pid == 0) {
 		ASSERT_EQ(sys_membarrier(MEMBARRIER_CMD_GET_REGISTRATIONS, 0, 0),
-			  MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ |
+			  MB_REG_RSEQ |
 			  MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED);
-		ASSERT_EQ(sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, 0, 0), 0);
+		ASSERT_EQ(sys_membarrier(MB_RSEQ, 0, 0), 0);
 		_exit(_metadata->exit_code);
 	}
 	ASSERT_EQ(waitpid(pid, &st, 0), pid);
@@ -153,7 +158,7 @@ static void *fence_thread(void *p)
 	for (i = 0; i < fa->rounds; i++) {
 		while (atomic_load(&phase) != 2 * i + 1)
 			;
-		sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, MEMBARRIER_CMD_FLAG_CPU, fa->target);
+		sys_membarrier(MB_RSEQ, MB_FLAG_CPU, fa->target);
 		atomic_store(&phase, 2 * i + 2);
 	}
 	return NULL;
@@ -170,7 +175,7 @@ static void ipi_child(struct __test_metadata *_metadata, void *p)
 	ASSERT_EQ(abi_pin(c0), 0);
 	ASSERT_EQ(sys_rseq(&area, len, 0, ABI_RSEQ_SIG), 0);
 	slice = area.flags & RSEQ_CS_FLAG_SLICE_EXT_AVAILABLE;
-	ASSERT_EQ(sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0), 0);
+	ASSERT_EQ(sys_membarrier(MB_REG_RSEQ, 0, 0), 0);
 	fa = (struct fence_arg){ .cpu = c1, .target = c0, .rounds = 5 };
 	atomic_store(&phase, 0);
 	ASSERT_EQ(pthread_create(&t, NULL, fence_thread, &fa), 0);

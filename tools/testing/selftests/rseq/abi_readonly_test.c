@@ -15,7 +15,7 @@
 
 #include "../kselftest_harness.h"
 
-static abi_rseq_t area;
+static struct rseq area __aligned(ABI_RSEQ_ALIGN);
 
 enum field { F_CPU_ID_START, F_CPU_ID, F_NODE_ID, F_MM_CID };
 
@@ -59,11 +59,11 @@ static void ro_violation(struct __test_metadata *_metadata, void *p)
 	ASSERT_GE(abi_pin_here(), 0);
 	ASSERT_EQ(sys_rseq(&area, a->len, 0, ABI_RSEQ_SIG), 0);
 	*field_ptr(a->f) ^= 0x100;
-	if (a->trigger == 0) {
+	/* force an ID update: a failed exec (0) or a migration (1) */
+	if (a->trigger == 0)
 		ASSERT_EQ(abi_failed_exec(), ENOEXEC);
-	} else {
+	if (a->trigger == 1)
 		ASSERT_EQ(migrate(), 0);
-	}
 	/* survived: field must have been rewritten (legacy) */
 	ASSERT_EQ((int)area.cpu_id, abi_cur_cpu());
 	ASSERT_EQ(area.cpu_id_start, area.cpu_id);
@@ -250,7 +250,7 @@ TEST(v2_violation_sigsegv_is_si_kernel_and_catchable)
  * kernel writing cpu_id_start (a small CPU number) clears the tag.
  */
 static uint8_t line[192] __aligned(64);
-#define TC_AREA		((abi_rseq_t *)(line + 32))
+#define TC_AREA		((struct rseq *)(line + 32))
 #define TC_SLABS	((volatile uint64_t *)(line + 28))
 #define TC_TAG		BIT_ULL(63)
 #define TC_PATTERN	0xc3

@@ -12,9 +12,9 @@
 /* 256 bytes, 256-aligned: room for large lengths and misaligned cases. */
 static uint8_t area_buf[4096] __aligned(4096);
 
-static abi_rseq_t *area64(void)
+static struct rseq *area64(void)
 {
-	return (abi_rseq_t *)area_buf;
+	return (struct rseq *)area_buf;
 }
 
 static void fill(uint8_t pat)
@@ -89,7 +89,7 @@ TEST(probe_null_returns_einval_unregistered_and_registered)
 /* Registration side effects */
 TEST(register_legacy_writes_fields_and_preserves_bytes_28_31)
 {
-	abi_rseq_t *rs = area64();
+	struct rseq *rs = area64();
 	int i;
 
 	ABI_REQUIRE_OWN_RSEQ();
@@ -111,7 +111,7 @@ TEST(register_legacy_writes_fields_and_preserves_bytes_28_31)
 
 TEST(register_v2_writes_fields_and_zeroes_slice_ctrl)
 {
-	abi_rseq_t *rs = area64();
+	struct rseq *rs = area64();
 	int i;
 
 	ABI_REQUIRE_OWN_RSEQ();
@@ -134,7 +134,7 @@ TEST(register_v2_writes_fields_and_zeroes_slice_ctrl)
 
 TEST(register_large_len_leaves_bytes_past_32_untouched)
 {
-	abi_rseq_t *rs = area64();
+	struct rseq *rs = area64();
 	int i;
 
 	ABI_REQUIRE_OWN_RSEQ();
@@ -147,7 +147,7 @@ TEST(register_large_len_leaves_bytes_past_32_untouched)
 
 TEST(register_never_writes_registration_failed_value)
 {
-	abi_rseq_t *rs = area64();
+	struct rseq *rs = area64();
 
 	ABI_REQUIRE_OWN_RSEQ();
 	fill(0);
@@ -161,7 +161,7 @@ TEST(register_never_writes_registration_failed_value)
 /* Unregister results */
 static void check_unregister(struct __test_metadata *_metadata, uint32_t len)
 {
-	abi_rseq_t *rs = area64();
+	struct rseq *rs = area64();
 
 	fill(0x77);
 	ASSERT_EQ(sys_rseq(rs, len, 0, ABI_RSEQ_SIG), 0);
@@ -246,7 +246,7 @@ TEST(unregister_when_unregistered_is_einval)
 
 TEST(unregister_wrong_pointer_len_sig)
 {
-	abi_rseq_t *rs = area64();
+	struct rseq *rs = area64();
 
 	ABI_REQUIRE_OWN_RSEQ();
 	ASSERT_EQ(sys_rseq(rs, 64, 0, ABI_RSEQ_SIG), 0);
@@ -263,7 +263,7 @@ TEST(unregister_wrong_pointer_len_sig)
 
 TEST(reregister_rows)
 {
-	abi_rseq_t *rs = area64();
+	struct rseq *rs = area64();
 
 	ABI_REQUIRE_OWN_RSEQ();
 	ASSERT_EQ(sys_rseq(rs, 64, 0, ABI_RSEQ_SIG), 0);
@@ -417,7 +417,7 @@ TEST(unregister_fault_sigsegv_efault_registration_kept)
 TEST(mode_len32_is_legacy_feature_size_is_v2)
 {
 	uint8_t *b = area_buf;
-	abi_rseq_t *rs = (abi_rseq_t *)b;
+	struct rseq *rs = (struct rseq *)b;
 
 	ABI_REQUIRE_OWN_RSEQ();
 	if (!slice_available())
@@ -442,7 +442,7 @@ TEST(mode_len32_is_legacy_feature_size_is_v2)
 /* RSEQ_FLAG_SLICE_EXT_DEFAULT_ON */
 TEST(default_on_enables_in_v2)
 {
-	abi_rseq_t *rs = area64();
+	struct rseq *rs = area64();
 
 	ABI_REQUIRE_OWN_RSEQ();
 	if (!slice_available())
@@ -458,7 +458,7 @@ TEST(default_on_enables_in_v2)
 
 TEST(default_on_ignored_in_legacy)
 {
-	abi_rseq_t *rs = area64();
+	struct rseq *rs = area64();
 
 	ABI_REQUIRE_OWN_RSEQ();
 	fill(0xee);
@@ -470,7 +470,7 @@ TEST(default_on_ignored_in_legacy)
 
 TEST(default_on_accepted_without_slice_support)
 {
-	abi_rseq_t *rs = area64();
+	struct rseq *rs = area64();
 
 	ABI_REQUIRE_OWN_RSEQ();
 	/* Flag is accepted on every config, even when it has no effect. */

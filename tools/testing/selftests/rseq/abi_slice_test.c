@@ -11,7 +11,7 @@
 
 #include "../kselftest_harness.h"
 
-static abi_rseq_t area;
+static struct rseq area __aligned(ABI_RSEQ_ALIGN);
 
 #define SLICE_NSEC_FILE	ABI_DEBUGFS_DIR "/slice_ext_nsec"
 #define STATS_FILE	ABI_DEBUGFS_DIR "/stats"
@@ -178,7 +178,8 @@ static void prctl_fault_child(struct __test_metadata *_metadata, void *p)
 	int e;
 
 	signal(SIGSEGV, segv_handler);
-	ASSERT_FALSE(sys_rseq(&area, 64, mode == 1 ? RSEQ_FLAG_SLICE_EXT_DEFAULT_ON : 0, ABI_RSEQ_SIG));
+	ASSERT_EQ(sys_rseq(&area, 64, mode == 1 ? RSEQ_FLAG_SLICE_EXT_DEFAULT_ON : 0,
+			   ABI_RSEQ_SIG), 0);
 	if (mode == 0) {
 		area.flags &= ~RSEQ_CS_FLAG_SLICE_EXT_AVAILABLE;
 		r = abi_prctl_slice(PR_RSEQ_SLICE_EXTENSION_SET, 1, 0, 0);
@@ -387,7 +388,17 @@ static void grant_loop(struct __test_metadata *_metadata, enum after_grant ag,
 		gs->have_stats = read_sstats(&gs->after);
 }
 
-#define SDELTA(gs, f)	((gs).after.f - (gs).before.f)
+/* How much each slice counter moved over the run. */
+static struct sstats sdelta(const struct grant_stats *gs)
+{
+	return (struct sstats){
+		.grant = gs->after.grant - gs->before.grant,
+		.expir = gs->after.expir - gs->before.expir,
+		.revok = gs->after.revok - gs->before.revok,
+		.yield = gs->after.yield - gs->before.yield,
+		.abort = gs->after.abort - gs->before.abort,
+	};
+}
 
 TEST(grant_then_yield_returns_1_and_clears)
 {
@@ -404,8 +415,8 @@ TEST(grant_then_yield_returns_1_and_clears)
 	ASSERT_GT(gs.yield_ok, 0);
 	if (gs.have_stats) {
 		/* stats: sgrant per grant, syield per successful yield */
-		ASSERT_GE(SDELTA(gs, grant), gs.grants);
-		ASSERT_GE(SDELTA(gs, yield), gs.yield_ok);
+		ASSERT_GE(sdelta(&gs).grant, gs.grants);
+		ASSERT_GE(sdelta(&gs).yield, gs.yield_ok);
 	}
 }
 
@@ -427,10 +438,10 @@ TEST(grant_then_other_syscall_revokes)
 		 * expired before the syscall (sexpir; seen with a precise
 		 * clocksource under TCG) ended with a reschedule instead.
 		 */
-		TH_LOG("sabort %lu sexpir %lu", SDELTA(gs, abort), SDELTA(gs, expir));
-		ASSERT_GE(SDELTA(gs, grant), gs.grants);
-		ASSERT_GT(SDELTA(gs, abort), 0);
-		ASSERT_GE(SDELTA(gs, abort) + SDELTA(gs, expir), gs.grants);
+		TH_LOG("sabort %lu sexpir %lu", sdelta(&gs).abort, sdelta(&gs).expir);
+		ASSERT_GE(sdelta(&gs).grant, gs.grants);
+		ASSERT_GT(sdelta(&gs).abort, 0);
+		ASSERT_GE(sdelta(&gs).abort + sdelta(&gs).expir, gs.grants);
 	}
 }
 
@@ -445,9 +456,9 @@ TEST(grant_expires_without_syscall)
 	ASSERT_GT(gs.grants, 0);
 	if (gs.have_stats) {
 		/* Each grant ends revoked in the kernel (srevok) */
-		TH_LOG("sexpir %lu srevok %lu", SDELTA(gs, expir), SDELTA(gs, revok));
-		ASSERT_GE(SDELTA(gs, grant), gs.grants);
-		ASSERT_GE(SDELTA(gs, revok), gs.grants);
+		TH_LOG("sexpir %lu srevok %lu", sdelta(&gs).expir, sdelta(&gs).revok);
+		ASSERT_GE(sdelta(&gs).grant, gs.grants);
+		ASSERT_GE(sdelta(&gs).revok, gs.grants);
 	}
 }
 
@@ -527,7 +538,8 @@ TEST(boot_param_rseq_slice_ext)
 		EXPECT_PRCTL_ERR(PR_RSEQ_SLICE_EXTENSION_SET, 1, 0, 0, ABI_ENOTSUPP);
 	} else {
 		ASSERT_EQ(sys_rseq(&area, 64, RSEQ_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG), 0);
-		ASSERT_EQ(area.flags, RSEQ_CS_FLAG_SLICE_EXT_AVAILABLE | RSEQ_CS_FLAG_SLICE_EXT_ENABLED);
+		ASSERT_EQ(area.flags,
+			  RSEQ_CS_FLAG_SLICE_EXT_AVAILABLE | RSEQ_CS_FLAG_SLICE_EXT_ENABLED);
 	}
 }
 

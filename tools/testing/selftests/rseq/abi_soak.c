@@ -3,7 +3,7 @@
  * rseq ABI: differential soak tester.
  *
  * One process group per ABI mode (legacy: a 32-byte registration, v2: a
- * registration of sizeof(abi_rseq_t) with its alignment) runs a
+ * registration of sizeof(struct rseq) at ABI_RSEQ_ALIGN) runs a
  * seeded random mix of operations in two sub-processes:
  *
  *  - the deterministic process, pinned to one CPU, whose operations do
@@ -52,6 +52,11 @@
 #include "abi_util.h"
 #include "abi_cs_asm.h"
 
+/* Shorter names for the membarrier commands used throughout. */
+#define MB_RSEQ		MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ
+#define MB_REG_RSEQ	MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ
+#define MB_FLAG_CPU	MEMBARRIER_CMD_FLAG_CPU
+
 #ifndef ABI_HAVE_CS_ASM
 int main(void)
 {
@@ -67,7 +72,7 @@ struct soak_mode {
 
 static const struct soak_mode soak_modes[] = {
 	{ "legacy", 32 },
-	{ "v2", sizeof(abi_rseq_t) },
+	{ "v2", sizeof(struct rseq) },
 };
 
 static struct {
@@ -136,7 +141,7 @@ static void fail(const char *fmt, ...)
 /* ------------------------------------------------------------------ */
 /* Memory the operations point the kernel at. */
 
-static abi_rseq_t area;			/* the canonical registration */
+static struct rseq area __aligned(ABI_RSEQ_ALIGN);	/* the canonical registration */
 static uint8_t arena[4 * 4096] __aligned(4096);	/* other valid memory */
 static struct rseq_cs desc;
 static uint8_t *ro_page, *unmapped_page;
@@ -272,8 +277,8 @@ static void rnd_reg_args(struct reg_args *a, bool risky)
 			   : (uint32_t)rnd();
 	a->flags = rnd() % 8 ? (int)RND_OF(0, 0, 0, 1, 2, 3, 4, 0x80000000)
 			     : (int)rnd();
-	a->sig = rnd() % 4 ? ABI_RSEQ_SIG : (uint32_t)RND_OF(0, ~ABI_RSEQ_SIG,
-						ABI_RSEQ_SIG ^ 1, rnd());
+	a->sig = rnd() % 4 ? ABI_RSEQ_SIG
+			   : (uint32_t)RND_OF(0, ~ABI_RSEQ_SIG, ABI_RSEQ_SIG ^ 1, rnd());
 	if (!risky && (a->len > 8192 || (a->flags & 1)) &&
 	    (uint8_t *)a->p >= arena && (uint8_t *)a->p < arena + sizeof(arena))
 		a->len = RND_OF(32, 64, 33);	/* stay inside the arena */
@@ -313,7 +318,7 @@ static void op_register(void)
 	r = sys_rseq(a.p, a.len, a.flags, a.sig);
 	out_ret(" r", r);
 	if (r == 0 && !(a.flags & 1)) {
-		abi_rseq_t *rs = a.p;
+		struct rseq *rs = a.p;
 
 		out(" new=%x,%x,%x,%x", rs->cpu_id_start, rs->cpu_id,
 		    rs->node_id, rs->mm_cid);
@@ -429,11 +434,12 @@ static void op_ids(void)
 
 static void op_membarrier(void)
 {
-	int cmd = RND_OF(MEMBARRIER_CMD_QUERY, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ,
-			 MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, MEMBARRIER_CMD_GET_REGISTRATIONS,
-			 MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, MEMBARRIER_CMD_PRIVATE_EXPEDITED,
-			 1 << 12, 3, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ | MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ);
-	unsigned int flags = rnd() % 4 ? RND_OF(0, MEMBARRIER_CMD_FLAG_CPU) : (uint32_t)rnd();
+	int cmd = RND_OF(MEMBARRIER_CMD_QUERY, MB_REG_RSEQ, MB_RSEQ,
+			 MB_RSEQ, MEMBARRIER_CMD_GET_REGISTRATIONS,
+			 MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
+			 MEMBARRIER_CMD_PRIVATE_EXPEDITED,
+			 1 << 12, 3, MB_REG_RSEQ | MB_RSEQ);
+	unsigned int flags = rnd() % 4 ? RND_OF(0, MB_FLAG_CPU) : (uint32_t)rnd();
 	int cpu = RND_OF(0, 1, -1, 1000, 0x7fffffff);
 	long r = sys_membarrier(cmd, flags, cpu);
 
@@ -610,8 +616,8 @@ static int child_fork_state(void)
 static int child_exec_state(void)
 {
 	static char len_s[16];
-	char *argv[] = { "abi_soak", "--exec-probe", len_s, NULL };
-	char *envp[] = { "GLIBC_TUNABLES=glibc.pthread.rseq=0", NULL };
+	char *const argv[] = { "abi_soak", "--exec-probe", len_s, NULL };
+	char *const envp[] = { "GLIBC_TUNABLES=glibc.pthread.rseq=0", NULL };
 
 	snprintf(len_s, sizeof(len_s), "%u", mode->len);
 	execve("/proc/self/exe", argv, envp);
@@ -630,7 +636,7 @@ static int exec_probe(const char *len_s)
 
 static void *exiting_thread(void *arg)
 {
-	static __thread abi_rseq_t t_area;
+	static __thread struct rseq t_area __aligned(ABI_RSEQ_ALIGN);
 
 	if (sys_rseq(&t_area, mode->len, 0, ABI_RSEQ_SIG))
 		return (void *)1L;
@@ -803,7 +809,7 @@ static void det_run(void)
 /* ------------------------------------------------------------------ */
 /* Timing-dependent operations, checked against invariants. */
 
-static abi_rseq_t peer_area;
+static struct rseq peer_area __aligned(ABI_RSEQ_ALIGN);
 static atomic_ulong peer_aborts, peer_bad;
 static atomic_int peer_stop, peer_in;
 static atomic_int peer_tid;
@@ -883,7 +889,7 @@ static void t_signal(void)
 static void t_membarrier(void)
 {
 	unsigned long before = atomic_load(&peer_aborts);
-	long r = sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, 0, 0);
+	long r = sys_membarrier(MB_RSEQ, 0, 0);
 
 	if (r)
 		fail("membarrier RSEQ fence: %ld/%d", r, errno);
@@ -936,7 +942,7 @@ static void t_slice(void)
 
 static void *short_thread(void *arg)
 {
-	static __thread abi_rseq_t t_area;
+	static __thread struct rseq t_area __aligned(ABI_RSEQ_ALIGN);
 
 	if (sys_rseq(&t_area, mode->len, 0, ABI_RSEQ_SIG))
 		return (void *)1L;
@@ -974,10 +980,11 @@ static void timing_run(void)
 		fail("timing: canonical registration: %s", strerror(errno));
 		return;
 	}
-	if (sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0))
+	if (sys_membarrier(MB_REG_RSEQ, 0, 0))
 		fail("membarrier register: %s", strerror(errno));
 	slice_ok = v2 && abi_slice_expected() &&
-		   abi_prctl_slice(PR_RSEQ_SLICE_EXTENSION_SET, PR_RSEQ_SLICE_EXT_ENABLE, 0, 0) == 0;
+		   abi_prctl_slice(PR_RSEQ_SLICE_EXTENSION_SET,
+				   PR_RSEQ_SLICE_EXT_ENABLE, 0, 0) == 0;
 	if (pthread_create(&peer, NULL, peer_thread, NULL)) {
 		fail("peer thread");
 		return;
@@ -1079,12 +1086,15 @@ int main(int argc, char **argv)
 		case 'd':
 			opt.dump = strtol(optarg, NULL, 0); break;
 		case 'm':
-			opt.modes = !strcmp(optarg, "legacy") ? 1 : !strcmp(optarg, "v2") ? 2 : 3; break;
+			opt.modes = !strcmp(optarg, "legacy") ? 1 :
+				    !strcmp(optarg, "v2") ? 2 : 3;
+			break;
 		case 'l':
 			opt.log = optarg; break;
 		default:
-			fprintf(stderr, "usage: %s [-s seed] [-n ops] [-t timing_ops] [-b block] "
-				"[-d dump_block] [-m legacy|v2|both] [-l log_prefix]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-s seed] [-n ops] [-t timing_ops]", argv[0]);
+			fprintf(stderr, " [-b block] [-d dump_block]");
+			fprintf(stderr, " [-m legacy|v2|both] [-l log_prefix]\n");
 			return 2;
 		}
 	}

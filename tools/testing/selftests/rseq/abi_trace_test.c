@@ -34,7 +34,7 @@
 #define TRACE_BUF_SIZE	SZ_1M
 #define MAX_EVENTS	256
 
-static abi_rseq_t area;
+static struct rseq area __aligned(ABI_RSEQ_ALIGN);
 static struct rseq_cs desc;
 static atomic_int sig_count;
 

@@ -65,10 +65,9 @@
 #define ABI_RSEQ_ALIGN			ABI_POW2_CEIL(ABI_RSEQ_FEATURE_SIZE)
 
 /*
- * A registration area: struct rseq at the alignment a registration of
- * its full size needs; sizeof() is the length of a v2 registration.
+ * Registration areas are declared as struct rseq __aligned(ABI_RSEQ_ALIGN);
+ * sizeof(struct rseq) is then a valid v2 registration length.
  */
-typedef struct rseq abi_rseq_t __aligned(ABI_RSEQ_ALIGN);
 
 #define ABI_ACCESS_ONCE(x)	(*(volatile __typeof__(x) *)&(x))
 
@@ -114,7 +113,7 @@ static inline long abi_prctl_slice(unsigned long op, unsigned long arg3,
  */
 static inline int abi_rseq_probe_unregistered(void)
 {
-	static abi_rseq_t probe;
+	static struct rseq probe __aligned(ABI_RSEQ_ALIGN);
 
 	if (sys_rseq(&probe, 32, 0, ABI_RSEQ_SIG) == 0) {
 		if (sys_rseq(&probe, 32, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG))
@@ -293,6 +292,7 @@ static inline int abi_failed_exec(void)
  * expects it to.
  */
 #define abi_run_child(_metadata, fn, arg) ({				\
+	struct __test_metadata *__md = (_metadata);			\
 	int __st = -1;							\
 	pid_t __pid;							\
 									\
@@ -300,24 +300,13 @@ static inline int abi_failed_exec(void)
 	fflush(stderr);							\
 	__pid = fork();							\
 	if (__pid == 0) {						\
-		fn(_metadata, arg);					\
-		_exit(_metadata->exit_code);				\
+		fn(__md, arg);						\
+		_exit(__md->exit_code);					\
 	}								\
 	if (__pid < 0 || waitpid(__pid, &__st, 0) != __pid)		\
 		__st = -1;						\
 	__st;								\
 })
-
-/*
- * A child of abi_run_child() that SKIP()ped has recorded its reason with
- * the harness and exited with KSFT_SKIP: end the test as skipped too.
- */
-#define ABI_SKIP_IF_CHILD_SKIPPED(st) do {				\
-	if (WIFEXITED(st) && WEXITSTATUS(st) == KSFT_SKIP) {		\
-		_metadata->exit_code = KSFT_SKIP;			\
-		return;							\
-	}								\
-} while (0)
 
 #define ABI_KILLED_BY_SEGV(st) ({					\
 	int __st = (st);						\
