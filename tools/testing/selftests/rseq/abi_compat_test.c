@@ -96,9 +96,9 @@ static void raise_with_rseq_cs(struct __test_metadata *_metadata, void *arg)
 	desc.start_ip = (uintptr_t)empty_handler;
 	desc.post_commit_offset = 1;
 	desc.abort_ip = (uintptr_t)&sig_then_abort[1];
-	ABI_ACCESS_ONCE(area.rseq_cs) = rseq_cs;
+	WRITE_ONCE(area.rseq_cs, rseq_cs);
 	raise(SIGUSR1);
-	ASSERT_EQ(ABI_ACCESS_ONCE(area.rseq_cs), 0);
+	ASSERT_EQ(READ_ONCE(area.rseq_cs), 0);
 }
 
 static int run_with_rseq_cs(struct __test_metadata *_metadata, uint64_t rseq_cs)

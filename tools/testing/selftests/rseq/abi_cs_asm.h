@@ -26,7 +26,7 @@
 long abi_cs_sys(__u64 *rseq_cs, struct rseq_cs *desc, long nr,
 		long a1, long a2, long a3);
 long abi_cs_spin(__u64 *rseq_cs, struct rseq_cs *desc,
-		 volatile int *inflag);
+		 atomic_int *inflag);
 extern const char abi_cs_sys_start[], abi_cs_sys_after[], abi_cs_sys_post[],
 	abi_cs_sys_abort[], abi_cs_sys_abort_end[];
 extern const char abi_cs_spin_start[], abi_cs_spin_post[], abi_cs_spin_abort[];

@@ -34,8 +34,8 @@
 static struct rseq area __aligned(ABI_RSEQ_ALIGN);
 static struct rseq_cs desc;
 
-static volatile uint64_t sig_ip, sig_rseq_cs;
-static volatile int sig_count;
+static _Atomic uint64_t sig_ip, sig_rseq_cs;
+static atomic_int sig_count;
 
 static void record_handler(int sig, siginfo_t *si, void *ucv)
 {
@@ -391,7 +391,7 @@ TEST_SIGNAL(legacy_registered_sig_zero_mismatch_kills, SIGSEGV)
 }
 
 /* Interrupt-driven aborts */
-static volatile int inflag;
+static atomic_int inflag;
 static atomic_int cs_done;
 
 static void arm_timer(long usec)
@@ -474,7 +474,7 @@ TEST(legacy_timer_signal_via_irq_aborts_cs_before_frame)
  * not touch them (a modified cpu_id_start survives: writing IDs would
  * have validated it first and killed the task).
  */
-static volatile uint32_t handler_cpu_id_start;
+static _Atomic uint32_t handler_cpu_id_start;
 
 static void ids_handler(int sig, siginfo_t *si, void *ucv)
 {
@@ -566,7 +566,7 @@ static void v2_preempt_ids_child(struct __test_metadata *_metadata, void *p)
 		area.slice_ctrl.request = 1;
 	/* spin without syscalls until preempted (request cleared) or bound */
 	for (i = 0; i < (1UL << 31); i++) {
-		v = ABI_ACCESS_ONCE(area.slice_ctrl.all);
+		v = READ_ONCE(area.slice_ctrl.all);
 		if (slice && !v)
 			break;
 	}

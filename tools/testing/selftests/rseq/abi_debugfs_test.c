@@ -160,7 +160,7 @@ static void dkill_child(struct __test_metadata *_metadata, void *p)
 {
 	struct dkill_arg *a = p;
 	struct itimerval it = { .it_value = { 0, 20000 } };
-	static volatile int inflag;
+	static atomic_int inflag;
 
 	ASSERT_EQ(sys_rseq(&area, a->len, 0, ABI_RSEQ_SIG), 0);
 	signal(SIGALRM, nop_handler);
@@ -252,7 +252,7 @@ TEST_F(dbg, legacy_syscall_inside_cs_killed)
 }
 
 /* Positive control: a valid descriptor still aborts in debug mode. */
-static volatile uint64_t alrm_ip;
+static _Atomic uint64_t alrm_ip;
 
 static void alrm_handler(int sig, siginfo_t *si, void *ucv)
 {
@@ -263,7 +263,7 @@ static void valid_child(struct __test_metadata *_metadata, void *p)
 {
 	struct itimerval it = { .it_value = { 0, 20000 } };
 	struct sigaction sa = { .sa_sigaction = alrm_handler, .sa_flags = SA_SIGINFO };
-	static volatile int inflag;
+	static atomic_int inflag;
 	int round;
 
 	ASSERT_EQ(sys_rseq(&area, (uintptr_t)p, 0, ABI_RSEQ_SIG), 0);
@@ -334,11 +334,11 @@ static int get_grant(void)
 	unsigned long i;
 
 	while (abi_now_ns() < end) {
-		ABI_ACCESS_ONCE(area.slice_ctrl.request) = 1;
-		for (i = 1; ABI_ACCESS_ONCE(area.slice_ctrl.all) == 1; i++)
+		WRITE_ONCE(area.slice_ctrl.request, 1);
+		for (i = 1; READ_ONCE(area.slice_ctrl.all) == 1; i++)
 			if (!(i & 0xfffff) && abi_now_ns() > end)
 				return 1;
-		if (ABI_ACCESS_ONCE(area.slice_ctrl.all) == (1U << 8))
+		if (READ_ONCE(area.slice_ctrl.all) == (1U << 8))
 			return 0;
 	}
 	return 1;
@@ -363,16 +363,16 @@ static void slice_debug_child(struct __test_metadata *_metadata, void *p)
 			break;
 		/* granted: corrupt the control word, then make a syscall */
 		if (mode == 0)
-			ABI_ACCESS_ONCE(area.slice_ctrl.request) = 1;
+			WRITE_ONCE(area.slice_ctrl.request, 1);
 		else
-			ABI_ACCESS_ONCE(area.slice_ctrl.all) = 0;
+			WRITE_ONCE(area.slice_ctrl.all, 0);
 		/*
 		 * If the grant expired in between, the kernel already
 		 * revoked it and rewrote the word: no check, retry.
 		 */
 		syscall(SYS_getppid);
 		if (mode == 0)
-			ABI_ACCESS_ONCE(area.slice_ctrl.all) = 0;
+			WRITE_ONCE(area.slice_ctrl.all, 0);
 	}
 	abi_noise_stop(&noise, t);
 	if (!tries)

@@ -176,8 +176,12 @@ static void fuzz_child(struct __test_metadata *_metadata, uint64_t seed)
 			rs->rseq_cs = rnd();
 			break;
 		}
-		if (rnd() % 8 == 0)	/* read-only violation */
-			((volatile uint32_t *)rs)[rnd() % 8] ^= 1 << (rnd() % 32);
+		if (rnd() % 8 == 0) {	/* read-only violation */
+			uint32_t *w = (uint32_t *)rs + rnd() % 8;
+			uint32_t bit = 1U << (rnd() % 32);
+
+			WRITE_ONCE(*w, READ_ONCE(*w) ^ bit);
+		}
 		switch (rnd() % 7) {
 		case 0:
 			raise(SIGUSR1);

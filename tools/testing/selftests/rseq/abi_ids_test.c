@@ -42,12 +42,12 @@ static int reg_self(uint32_t len)
 
 static uint32_t my_cid(void)
 {
-	return ABI_ACCESS_ONCE(tls_area.mm_cid);
+	return READ_ONCE(tls_area.mm_cid);
 }
 
 static uint32_t my_cpu(void)
 {
-	return ABI_ACCESS_ONCE(tls_area.cpu_id);
+	return READ_ONCE(tls_area.cpu_id);
 }
 
 /* Pin the calling thread to @cpu and return once it runs there. */

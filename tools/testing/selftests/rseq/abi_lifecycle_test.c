@@ -190,7 +190,7 @@ TEST(thread_starts_unregistered)
 
 TEST(vfork_child_starts_unregistered)
 {
-	volatile int r_unreg = -1, r_reg = -1;
+	atomic_int r_unreg = -1, r_reg = -1;
 	int st;
 	pid_t pid;
 
@@ -214,7 +214,7 @@ TEST(vfork_child_starts_unregistered)
 	ASSERT_EQ(errno, EBUSY);
 }
 
-static volatile int clone_res[2];
+static atomic_int clone_res[2];
 
 static int clone_vm_fn(void *arg)
 {

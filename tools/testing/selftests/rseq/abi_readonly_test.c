@@ -19,7 +19,7 @@ static struct rseq area __aligned(ABI_RSEQ_ALIGN);
 
 enum field { F_CPU_ID_START, F_CPU_ID, F_NODE_ID, F_MM_CID };
 
-static volatile uint32_t *field_ptr(enum field f)
+static uint32_t *field_ptr(enum field f)
 {
 	switch (f) {
 	case F_CPU_ID_START: return &area.cpu_id_start;
@@ -58,7 +58,7 @@ static void ro_violation(struct __test_metadata *_metadata, void *p)
 
 	ASSERT_GE(abi_pin_here(), 0);
 	ASSERT_EQ(sys_rseq(&area, a->len, 0, ABI_RSEQ_SIG), 0);
-	*field_ptr(a->f) ^= 0x100;
+	WRITE_ONCE(*field_ptr(a->f), READ_ONCE(*field_ptr(a->f)) ^ 0x100);
 	/* force an ID update: a failed exec (0) or a migration (1) */
 	if (a->trigger == 0)
 		ASSERT_EQ(abi_failed_exec(), ENOEXEC);
@@ -210,7 +210,7 @@ TEST(v2_violation_not_detected_without_id_update)
 }
 
 /* The kill is a plain force_sig(SIGSEGV): catchable, si_code SI_KERNEL */
-static volatile sig_atomic_t segv_code = -1;
+static atomic_int segv_code = -1;
 
 static void segv_handler(int sig, siginfo_t *si, void *uc)
 {
@@ -251,18 +251,18 @@ TEST(v2_violation_sigsegv_is_si_kernel_and_catchable)
  */
 static uint8_t line[192] __aligned(64);
 #define TC_AREA		((struct rseq *)(line + 32))
-#define TC_SLABS	((volatile uint64_t *)(line + 28))
+#define TC_SLABS	((uint64_t *)(line + 28))
 #define TC_TAG		BIT_ULL(63)
 #define TC_PATTERN	0xc3
 
 static void tc_set_tag(void)
 {
-	*TC_SLABS = TC_TAG | 0x0000000012345678ULL;
+	WRITE_ONCE(*TC_SLABS, TC_TAG | 0x0000000012345678ULL);
 }
 
 static bool tc_tag_cleared(void)
 {
-	return !(*TC_SLABS & TC_TAG);
+	return !(READ_ONCE(*TC_SLABS) & TC_TAG);
 }
 
 static void tc_check_untouched(struct __test_metadata *_metadata)
@@ -270,7 +270,7 @@ static void tc_check_untouched(struct __test_metadata *_metadata)
 	int i;
 
 	/* low half of the slabs word: user-owned, below the area */
-	ASSERT_EQ((uint32_t)*TC_SLABS, 0x12345678);
+	ASSERT_EQ((uint32_t)READ_ONCE(*TC_SLABS), 0x12345678);
 	for (i = 0; i < 28; i++)
 		ASSERT_EQ(line[i], TC_PATTERN) TH_LOG("byte %d of the line", i);
 	/* area bytes 28..31 (v2 slice_ctrl) */
@@ -308,11 +308,11 @@ TEST(tcmalloc_tag_cleared_by_context_switch)
 	}
 }
 
-static volatile uint64_t tc_seen_in_handler;
+static _Atomic uint64_t tc_seen_in_handler;
 
 static void tc_sig(int sig)
 {
-	tc_seen_in_handler = *TC_SLABS;
+	tc_seen_in_handler = READ_ONCE(*TC_SLABS);
 }
 
 TEST(tcmalloc_tag_cleared_before_signal_handler)

@@ -363,7 +363,7 @@ TEST(readonly_area_is_efault_and_not_registered)
  * EFAULT and leaves the registration active. v2 is used because legacy
  * would re-fault on every context switch while the area is read-only.
  */
-static volatile sig_atomic_t segv_count;
+static atomic_int segv_count;
 static void *segv_page;
 
 static void segv_restore(int sig)

@@ -165,7 +165,7 @@ TEST(prctl_no_change_shortcut_does_not_read_flags)
 	ASSERT_EQ(area.flags, 0);
 }
 
-static volatile sig_atomic_t segv_seen;
+static atomic_int segv_seen;
 
 static void segv_handler(int sig)
 {
@@ -285,9 +285,9 @@ static int request_and_wait(uint64_t timeout_ns)
 	 * Spin without system calls (clock_gettime may not be a vDSO call
 	 * under emulation): a syscall would revoke a grant.
 	 */
-	ABI_ACCESS_ONCE(area.slice_ctrl.request) = 1;
+	WRITE_ONCE(area.slice_ctrl.request, 1);
 	for (i = 1;; i++) {
-		v = ABI_ACCESS_ONCE(area.slice_ctrl.all);
+		v = READ_ONCE(area.slice_ctrl.all);
 		if (v != 1)
 			break;
 		if (!(i & 0xfffff) && abi_now_ns() > end)
@@ -366,7 +366,7 @@ static void grant_loop(struct __test_metadata *_metadata, enum after_grant ag,
 			 */
 			unsigned long i;
 
-			for (i = 1; ABI_ACCESS_ONCE(area.slice_ctrl.all) != 0; i++)
+			for (i = 1; READ_ONCE(area.slice_ctrl.all) != 0; i++)
 				if (i > (1UL << 32))
 					break;
 			if (area.slice_ctrl.all != 0) {
@@ -500,7 +500,7 @@ TEST(legacy_slice_bytes_never_touched)
 	ASSERT_EQ(abi_noise_start(&noise, cpu, &t), 0);
 	end = abi_now_ns() + 500000000ULL;
 	for (i = 0; abi_now_ns() < end; i++) {
-		ASSERT_EQ(ABI_ACCESS_ONCE(area.slice_ctrl.all), 0x5a000001);
+		ASSERT_EQ(READ_ONCE(area.slice_ctrl.all), 0x5a000001);
 		if (!(i & 0xfff))
 			sys_slice_yield();
 	}

@@ -561,7 +561,7 @@ static int child_cs_irq(void)
 	/* Periodic: a tick that lands before the CS must not end the test. */
 	struct itimerval it = { .it_value = { 0, 1000 }, .it_interval = { 0, 1000 } };
 	struct rseq_cs *d = rnd_desc(true);
-	volatile int in = 0;
+	atomic_int in = 0;
 	long r;
 
 	sigaction(SIGALRM, &sa, NULL);
@@ -592,7 +592,7 @@ static int child_ro_tamper(uint64_t seed)
 	ro_tamper_draw(seed, &f, &bit);
 	ret = bit ? 10 : 20;
 
-	((volatile uint32_t *)&area)[f] ^= bit;
+	WRITE_ONCE(((uint32_t *)&area)[f], READ_ONCE(((uint32_t *)&area)[f]) ^ bit);
 	if (abi_failed_exec() != ENOEXEC)
 		return 99;
 	if (area.cpu_id != (uint32_t)abi_cur_cpu() || area.cpu_id_start != area.cpu_id ||
@@ -841,7 +841,7 @@ static void read_node_map(void)
 static void *peer_thread(void *arg)
 {
 	static struct rseq_cs cs;
-	volatile int in;
+	atomic_int in;
 
 	atomic_store(&peer_tid, gettid());
 	if (sys_rseq(&peer_area, mode->len, 0, ABI_RSEQ_SIG)) {

@@ -416,7 +416,7 @@ TEST_F(trace, completed_cs_emits_no_ip_fixup)
 TEST_F(trace, v2_interrupt_abort_emits_ip_fixup_inside_cs)
 {
 	struct itimerval it = { .it_value = { .tv_usec = 20000 } };
-	static volatile int inflag;
+	static atomic_int inflag;
 	uint64_t end;
 
 	signal(SIGALRM, count_signal);

@@ -69,8 +69,6 @@
  * sizeof(struct rseq) is then a valid v2 registration length.
  */
 
-#define ABI_ACCESS_ONCE(x)	(*(volatile __typeof__(x) *)&(x))
-
 static inline long sys_rseq(void *rseq, uint32_t len, int flags, uint32_t sig)
 {
 	return syscall(__NR_rseq, rseq, len, flags, sig);
