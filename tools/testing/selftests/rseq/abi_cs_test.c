@@ -34,7 +34,7 @@
 static struct rseq area __aligned(ABI_RSEQ_ALIGN);
 static struct rseq_cs desc;
 
-static _Atomic uint64_t sig_ip, sig_rseq_cs;
+static atomic_uint_least64_t sig_ip, sig_rseq_cs;
 static atomic_int sig_count;
 
 static void record_handler(int sig, siginfo_t *si, void *ucv)
@@ -474,7 +474,7 @@ TEST(legacy_timer_signal_via_irq_aborts_cs_before_frame)
  * not touch them (a modified cpu_id_start survives: writing IDs would
  * have validated it first and killed the task).
  */
-static _Atomic uint32_t handler_cpu_id_start;
+static atomic_uint_least32_t handler_cpu_id_start;
 
 static void ids_handler(int sig, siginfo_t *si, void *ucv)
 {

@@ -158,9 +158,9 @@ struct dkill_arg {
  */
 static void dkill_child(struct __test_metadata *_metadata, void *p)
 {
+	static atomic_int inflag;
 	struct dkill_arg *a = p;
 	struct itimerval it = { .it_value = { 0, 20000 } };
-	static atomic_int inflag;
 
 	ASSERT_EQ(sys_rseq(&area, a->len, 0, ABI_RSEQ_SIG), 0);
 	signal(SIGALRM, nop_handler);
@@ -252,7 +252,7 @@ TEST_F(dbg, legacy_syscall_inside_cs_killed)
 }
 
 /* Positive control: a valid descriptor still aborts in debug mode. */
-static _Atomic uint64_t alrm_ip;
+static atomic_uint_least64_t alrm_ip;
 
 static void alrm_handler(int sig, siginfo_t *si, void *ucv)
 {

@@ -308,7 +308,7 @@ TEST(tcmalloc_tag_cleared_by_context_switch)
 	}
 }
 
-static _Atomic uint64_t tc_seen_in_handler;
+static atomic_uint_least64_t tc_seen_in_handler;
 
 static void tc_sig(int sig)
 {
