@@ -56,11 +56,13 @@ if [ "${BUILD_SELFTESTS:-1}" = 0 ]; then
 fi
 run_logged "headers" kmake headers
 
-step "build: rseq kselftests"
+# gen_tar: the install plus the tarball a test farm copies to its machines;
+# the guest runs what the tarball holds (mkinitramfs.sh unpacks it).
+step "build: rseq kselftests (gen_tar)"
 rm -rf "$BUILD/kselftest_install"
 run_logged "selftests" make -C "$TREE/tools/testing/selftests" O="$BUILD" \
 	TARGETS=rseq KHDR_INCLUDES="-isystem $BUILD/usr/include" \
-	INSTALL_PATH="$BUILD/kselftest_install" install
+	INSTALL_PATH="$BUILD/kselftest_install" gen_tar
 flock -u 9
 log "kernel: $BUILD/arch/x86/boot/bzImage ($(stat -c %s "$BUILD/arch/x86/boot/bzImage") bytes)"
-log "selftests: $(grep -c . "$BUILD/kselftest_install/kselftest-list.txt") listed in $BUILD/kselftest_install"
+log "selftests: $(grep -c . "$BUILD/kselftest_install/kselftest-list.txt") listed in $BUILD/kselftest_install/kselftest-packages/kselftest.tar.gz"

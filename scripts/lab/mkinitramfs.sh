@@ -26,13 +26,14 @@ set -eu
 # minutes with the TSC clocksource run.sh gives it.
 PARAM_TEST_REDUCED_ARGS="-r 20"
 
-install_dir="$BUILD/kselftest_install"
+# The kselftests as gen_tar packs them for other machines (build.sh).
+tarball="$BUILD/kselftest_install/kselftest-packages/kselftest.tar.gz"
 bench=${BENCH:-}
 if [ -n "$bench" ]; then
 	[ -x "$bench" ] || die "no benchmark program $bench" "run 'make bench'"
 	out="$WORK/guest-bench"
 else
-	[ -f "$install_dir/run_kselftest.sh" ] || die "no kselftests in $install_dir" "run 'make build IMPL=$IMPL'"
+	[ -f "$tarball" ] || die "no kselftest tarball $tarball" "run 'make build IMPL=$IMPL'"
 	out="$WORK/guest-$IMPL"
 fi
 root="$out/root"
@@ -67,7 +68,8 @@ if [ -n "$bench" ]; then
 else
 	cp /bin/bash "$root/bin/bash"
 	ln -s bash "$root/bin/sh"
-	cp -a "$install_dir" "$root/kselftest"
+	mkdir "$root/kselftest"
+	tar -xzf "$tarball" -C "$root/kselftest"
 	gcc -O2 -Wall -static -isystem "$BUILD/usr/include" -o "$root/bin/lab-probe" \
 		"$LAB_ROOT/scripts/lab/guest-probe.c" ||
 		die "cannot compile scripts/lab/guest-probe.c" "it needs the kernel headers: run 'make build IMPL=$IMPL'"
