@@ -184,7 +184,7 @@ if [ -f "$kernel" ]; then
 		crashes) printf '#!/bin/busybox sh\necho RSEQ-LAB: BEGIN TESTS\nexit 1\n' ;;
 		esac >"$root/init"
 		chmod +x "$root/init"
-		(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$scratch/$kind.cpio.gz"
+		pack_initramfs "$root" "$scratch/$kind.cpio.gz"
 		rc=0
 		python3 "$lab/guest.py" --label "$kind" --kernel "$kernel" --initrd "$scratch/$kind.cpio.gz" \
 			--log "$scratch/$kind.log" --json "$scratch/$kind.json" --timeout 30 >"$scratch/out" 2>&1 || rc=$?
