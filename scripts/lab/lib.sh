@@ -170,3 +170,9 @@ install_guest_init() {
 pack_initramfs() {
 	(cd "$1" && find . | cpio -o -H newc --quiet | gzip -1) >"$2"
 }
+
+# The repository whose series/ and kernel-path files are applied (a lab
+# selftest points it at a scratch repository), and the ref in the kernel
+# tree that records the last head apply-series.sh checked out.
+SERIES_ROOT=${SERIES_ROOT:-$LAB_ROOT}
+export APPLIED_REF=refs/rseq-lab/applied
