@@ -22,8 +22,6 @@ import time
 SUBTEST_RE = re.compile(r"^# (not ok|ok) \d+ (.+?)(?:\s+#\s*(SKIP|XFAIL)\b\s*(.*))?$")
 KSFT_RE = re.compile(r"^(not ok|ok) (\d+) selftests: (\S+): (\S+)(?:\s+#\s*(SKIP|TIMEOUT|XFAIL)\b\s*(.*))?")
 PLAN_RE = re.compile(r"^1\.\.(\d+)$")
-KUNIT_SUITE_RE = re.compile(r"^(?:\[\s*[\d.]+\]\s*)?(not ok|ok) (\d+) (\S+)(?:\s+#\s*(SKIP)\b\s*(.*))?$")
-KUNIT_START_RE = re.compile(r"^(?:\[\s*[\d.]+\]\s*)?\s*# Subtest: (\S+)")
 BAD_KERNEL_RE = re.compile(
     r"(WARNING:|BUG:|Oops|Kernel panic|general protection fault|Call Trace:|"
     r"UBSAN:|KASAN:|rcu_sched self-detected stall|soft lockup|hung_task|"
@@ -212,7 +210,43 @@ def report(args, lines, verdict, ok, problems, bad, elapsed):
             print(f"    | {l}")
 
 
-def parse(lines):
+def kunit_results(dmesg, tree):
+    """The KUnit suites (and their cases) that ran at boot, from the KTAP
+    in the kernel log, read with the tree's own KTAP parser
+    (tools/testing/kunit/kunit_parser.py, what kunit.py uses). Returns
+    (suites, cases, problems); no KTAP in the log is no results.
+
+    The kselftest output is not read with it: run_kselftest.sh prints TAP
+    13 whose nested results are "# "-prefixed lines mixed with the tests'
+    own output, and uses a TIMEOUT directive, neither of which is KTAP."""
+    if not any("TAP version" in l for l in dmesg):
+        return [], [], []
+    sys.path.insert(0, os.path.join(tree, "tools", "testing", "kunit"))
+    try:
+        import kunit_parser
+        import kunit_printer
+    except ImportError as e:
+        return [], [], [f"cannot read the KUnit results: no KTAP parser in {tree} ({e})"]
+    finally:
+        sys.path.pop(0)
+    run = kunit_parser.parse_run_tests(dmesg, kunit_printer.Printer(print=False))
+    S = kunit_parser.TestStatus
+
+    def verdict(name, t):
+        status = {S.SUCCESS: "PASS", S.SKIPPED: "SKIP"}.get(t.status, "FAIL")
+        reason = t.skip_reason if t.status == S.SKIPPED else (
+            "" if t.status == S.SUCCESS else t.status.name.lower())
+        return {"name": name, "status": status, "reason": reason}
+
+    suites = [verdict("kunit:" + t.name, t) for t in run.subtests]
+    cases = [verdict(f"kunit:{t.name}/{c.name}", c) for t in run.subtests for c in t.subtests]
+    problems = []
+    if run.counts.errors:
+        problems.append(f"KUnit KTAP: {run.counts.errors} parse error(s) (kunit_parser.py)")
+    return suites, cases, problems
+
+
+def parse(lines, tree):
     """Extract the verdict from the console lines."""
     tests = []
     subtests = []
@@ -246,25 +280,9 @@ def parse(lines):
                 status = "PASS"
             tests.append({"name": m.group(4), "status": status,
                           "reason": (m.group(6) or directive or "").strip()})
-    # KUnit results are in the kernel log: top-level suite result lines.
-    kunit = []
-    depth_suite = None
-    for line in body.get("DMESG", []):
-        m = KUNIT_START_RE.match(line)
-        if m:
-            depth_suite = m.group(1)
-            continue
-        m = KUNIT_SUITE_RE.match(line)
-        if m and depth_suite:
-            status = "SKIP" if m.group(4) else ("FAIL" if m.group(1) == "not ok" else "PASS")
-            if m.group(3) == depth_suite:
-                kunit.append({"name": "kunit:" + depth_suite, "status": status,
-                              "reason": (m.group(5) or "").strip()})
-                depth_suite = None
-            else:
-                subtests.append({"name": f"kunit:{depth_suite}/{m.group(3)}", "status": status,
-                                 "reason": (m.group(5) or "").strip()})
-    return tests, subtests, kunit, plan
+    kunit, kunit_cases, kunit_problems = kunit_results(body.get("DMESG", []), tree)
+    subtests += kunit_cases
+    return tests, subtests, kunit, plan, kunit_problems
 
 
 BENCH_RE = re.compile(r"^BENCH (\S+) (\S+) (-?[\d.]+)$")
@@ -307,8 +325,7 @@ def soak_main(args, lines, elapsed):
 
 def tests_main(args, lines, elapsed):
     """--guest tests: the kselftest and KUnit verdicts, printed as a table."""
-    tests, subtests, kunit, plan = parse(lines)
-    problems = []
+    tests, subtests, kunit, plan, problems = parse(lines, args.tree)
     if plan is None and "TESTS" in sections(lines)[1]:
         problems.append("no TAP plan from the kselftest runner")
     elif plan is not None and plan != len(tests):
@@ -361,6 +378,8 @@ def main():
                     help="what the guest runs (its /lab.conf's LAB_GUEST)")
     ap.add_argument("--bench", dest="guest", action="store_const", const="bench",
                     help="the same as --guest bench")
+    ap.add_argument("--tree", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "out", "linux"),
+                    help="the kernel tree, for its KUnit KTAP parser (default: the lab's out/linux)")
     ap.add_argument("--echo", default="",
                     help="also print the console lines that match this regular expression")
     args = ap.parse_args()
