@@ -7,7 +7,8 @@
 #   make test   everything CI checks: make check, then make run for every
 #               build (IMPL=c and, once the series has it, IMPL=rust),
 #               results side by side
-#   make series the patch series (git format-patch --cover-letter) in out/series
+#   make series the patch series (git format-patch --cover-letter) in out/series;
+#               make results puts the numbers of out/ into its cover letter
 #   make branch the series as commits on branch rseq-lab in out/linux;
 #               make series-from-branch (unbranch) writes series/ back from it
 #   make kunit  the rseq KUnit suites with the tree's kunit.py (its own kernel)
@@ -22,7 +23,7 @@ LAB := scripts/lab
 IMPL ?= c
 export IMPL KDIR WORK LAB_CACHE FULL TESTS BASE_VERSION GUEST_TIMEOUT GUEST_APPEND SMP JOBS CONFIG_EXTRA
 
-.PHONY: help run test check provision fetch tree apply config build guest series series-check kunit test-full branch series-from-branch unbranch bench soak clean distclean
+.PHONY: help run test check provision fetch tree apply config build guest series series-check results kunit test-full branch series-from-branch unbranch bench soak clean distclean
 
 help:
 	@sed -n '2,/^[^#]/{/^#/p}' Makefile | sed 's/^# \{0,1\}//'
@@ -64,6 +65,11 @@ guest: build
 
 series: apply
 	@$(LAB)/series.sh
+
+# The cover letter's numbers (series/results/) from the last make test,
+# make kunit and make bench in out/.
+results:
+	@python3 $(LAB)/cover-letter.py collect "$${WORK:-out}" series/results
 
 # The round trip: work on the branch (git rebase -i, range-diff, b4 prep),
 # then write series/ back from it; the check re-applies and compares.
