@@ -113,10 +113,7 @@ if [ -n "$branch" ] && [ "$branch" != "$parent" ]; then
 			"write them back with 'make series-from-branch' (or drop them: git -C $TREE reset --hard $APPLIED_REF)"
 	fi
 fi
-for state in rebase-merge rebase-apply MERGE_HEAD CHERRY_PICK_HEAD; do
-	[ ! -e "$(git -C "$TREE" rev-parse --git-path "$state")" ] ||
-		die "$TREE is in the middle of a git operation ($state)" "finish it (git status), then run again"
-done
+tree_idle "$TREE"
 current=$(git -C "$TREE" rev-parse -q --verify HEAD || true)
 if [ "$current" = "$parent" ] && [ "$branch" = "$parent" ]; then
 	git -C "$TREE" update-ref "$APPLIED_REF" "$parent"

@@ -47,11 +47,7 @@ chmod +x "$bin/qemu-system-x86_64"
 cmd=(python3 tools/testing/kunit/kunit.py run --kunitconfig=kernel/rseq --arch=x86_64
 	--make_options "LLVM=$LLVM_SUFFIX" --build_dir="$KUNIT_BUILD" --jobs="$JOBS" --json="$WORK/kunit.json")
 step "kunit: ${cmd[*]:1} (in $TREE)"
-exec 9>"$BUILD_LOCK"
-if ! flock -n 9; then
-	log "waiting for another kernel build on this machine ($BUILD_LOCK)"
-	flock 9
-fi
+build_lock
 start=$(date +%s)
 rc=0
 (cd "$TREE" && PATH="$bin:$PATH" "${cmd[@]}") 2>&1 | tee "$WORK/kunit.log" || rc=$?

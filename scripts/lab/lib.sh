@@ -176,3 +176,23 @@ pack_initramfs() {
 # tree that records the last head apply-series.sh checked out.
 SERIES_ROOT=${SERIES_ROOT:-$LAB_ROOT}
 export APPLIED_REF=refs/rseq-lab/applied
+
+# build_lock: wait for the machine's kernel build lock (file descriptor 9)
+# and hold it until 'flock -u 9' or the end of the script.
+build_lock() {
+	exec 9>"$BUILD_LOCK"
+	if ! flock -n 9; then
+		log "waiting for another kernel build on this machine ($BUILD_LOCK)"
+		flock 9
+	fi
+}
+
+# tree_idle DIR: stop if the git tree DIR is in the middle of a rebase,
+# merge or cherry-pick.
+tree_idle() {
+	local state
+	for state in rebase-merge rebase-apply MERGE_HEAD CHERRY_PICK_HEAD; do
+		[ ! -e "$(git -C "$1" rev-parse --git-path "$state")" ] ||
+			die "$1 is in the middle of a git operation ($state)" "finish it (git status), then run again"
+	done
+}

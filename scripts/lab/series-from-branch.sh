@@ -15,10 +15,7 @@ SERIES_DIR=${SERIES_DIR:-$SERIES_ROOT/series}
 lab="$LAB_ROOT/scripts/lab"
 git -C "$TREE" rev-parse -q --verify refs/heads/rseq-lab >/dev/null ||
 	die "$TREE has no branch rseq-lab" "run 'make branch' first"
-for state in rebase-merge rebase-apply MERGE_HEAD CHERRY_PICK_HEAD; do
-	[ ! -e "$(git -C "$TREE" rev-parse --git-path "$state")" ] ||
-		die "$TREE is in the middle of a git operation ($state)" "finish it (git status), then run again"
-done
+tree_idle "$TREE"
 [ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ] ||
 	die "$TREE has uncommitted changes: they would not be written back" \
 		"commit them on the branch (git commit --fixup, git rebase -i --autosquash) or drop them, then run again"
