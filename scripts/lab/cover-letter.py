@@ -171,8 +171,8 @@ def render_tests(m):
     if skips:
         lines += ["", "ABI test cases skipped in the default boot: " + "; ".join(skips) + "."]
     if "kunit_py" in m:
-        lines += ["", "tools/testing/kunit/kunit.py run --kunitconfig=kernel/rseq --arch=x86_64:",
-                  f"{m['kunit_py']}"]
+        lines += ["", "kunit.py run --kunitconfig=kernel/rseq --arch=x86_64 (its own kernel, "
+                  f"CONFIG_RSEQ_RUST=y): {m['kunit_py']}."]
     return wrap("\n".join(lines))
 
 
