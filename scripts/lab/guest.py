@@ -28,6 +28,14 @@ BAD_KERNEL_RE = re.compile(
     r"RUST:.*panicked|rust_panic)")
 
 
+def tap_status(result, directive):
+    """PASS, FAIL or SKIP of a TAP result line ("ok"/"not ok") and its
+    directive (SKIP, TIMEOUT, XFAIL or None)."""
+    if directive == "SKIP":
+        return "SKIP"
+    return "FAIL" if result == "not ok" or directive == "TIMEOUT" else "PASS"
+
+
 def log(t0, msg):
     s = int(time.time() - t0)
     print(f"[{s // 60:02d}:{s % 60:02d}] {msg}", flush=True)
@@ -88,8 +96,7 @@ def run_guest(args, t0):
                     lines.append(line)
                     m = KSFT_RE.match(line)
                     if m:
-                        status = "SKIP" if m.group(5) == "SKIP" else (
-                            "FAIL" if m.group(1) == "not ok" or m.group(5) == "TIMEOUT" else "PASS")
+                        status = tap_status(m.group(1), m.group(5))
                         log(t0, f"  {status:4} {m.group(4)}" + (f" ({m.group(6)})" if m.group(6) else ""))
                         current = None
                     elif line.startswith("# selftests: "):
@@ -261,7 +268,7 @@ def parse(lines, tree):
         if m:
             # A harness test's own results, nested under the kselftest.
             directive = m.group(3)
-            status = "SKIP" if directive == "SKIP" else ("FAIL" if m.group(1) == "not ok" else "PASS")
+            status = tap_status(m.group(1), directive)
             pending_sub.append({"name": m.group(2).strip(), "status": status,
                                 "reason": (m.group(4) or "").strip()})
             continue
@@ -272,12 +279,7 @@ def parse(lines, tree):
                 subtests.append(sub)
             pending_sub = []
             directive = m.group(5)
-            if directive == "SKIP":
-                status = "SKIP"
-            elif m.group(1) == "not ok" or directive == "TIMEOUT":
-                status = "FAIL"
-            else:
-                status = "PASS"
+            status = tap_status(m.group(1), directive)
             tests.append({"name": m.group(4), "status": status,
                           "reason": (m.group(6) or directive or "").strip()})
     kunit, kunit_cases, kunit_problems = kunit_results(body.get("DMESG", []), tree)
