@@ -38,11 +38,7 @@ run_logged() {
 : >"$log_file"
 
 step "build: kernel (IMPL=$IMPL, $JOBS jobs; about 6 minutes from scratch)"
-exec 9>"$BUILD_LOCK"
-if ! flock -n 9; then
-	log "waiting for another kernel build on this machine ($BUILD_LOCK)"
-	flock 9
-fi
+build_lock
 read -r hits0 misses0 < <(ccache_counts)
 # shellcheck disable=SC2086 # KBUILD_EXTRA is a list of make arguments
 run_logged "kernel" kmake -j"$JOBS" ${KBUILD_EXTRA:-} bzImage

@@ -160,3 +160,69 @@ bad() {
 	fail=$((fail + 1))
 	log "  FAIL $*"
 }
+
+# tree_has_rseq_rust DIR: whether the kernel tree DIR has
+# CONFIG_RSEQ_RUST, i.e. the series has reached the patch that adds it to
+# init/Kconfig, next to the C implementation's RSEQ options.
+tree_has_rseq_rust() {
+	grep -q -x 'config RSEQ_RUST' "$1/init/Kconfig" 2>/dev/null
+}
+
+# install_busybox ROOT [APPLET...]: Debian's static busybox (the guest has
+# no libraries for it) as ROOT/bin/busybox, with a link in ROOT/bin for
+# every applet but the APPLETs named.
+install_busybox() {
+	local root="$1" busybox=/bin/busybox applet
+	shift
+	file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
+		die "$busybox is missing or not statically linked" "apt-get install busybox-static"
+	mkdir -p "$root/bin"
+	cp "$busybox" "$root/bin/busybox"
+	for applet in $("$busybox" --list); do
+		case " busybox $* " in
+		*" $applet "*) ;;
+		*) ln -s busybox "$root/bin/$applet" ;;
+		esac
+	done
+}
+
+# install_guest_init ROOT CONF...: the lab's /init (guest-init.sh) and its
+# /lab.conf, one CONF line (shell assignment) a line; LAB_GUEST=... names
+# what the guest runs.
+install_guest_init() {
+	local root="$1"
+	shift
+	install -m 0755 "$LAB_ROOT/scripts/lab/guest-init.sh" "$root/init"
+	printf '%s\n' "$@" >"$root/lab.conf"
+}
+
+# pack_initramfs ROOT OUT: the folder ROOT as a gzipped newc cpio archive.
+pack_initramfs() {
+	(cd "$1" && find . | cpio -o -H newc --quiet | gzip -1) >"$2"
+}
+
+# The repository whose series/ and kernel-path files are applied (a lab
+# selftest points it at a scratch repository), and the ref in the kernel
+# tree that records the last head apply-series.sh checked out.
+SERIES_ROOT=${SERIES_ROOT:-$LAB_ROOT}
+export APPLIED_REF=refs/rseq-lab/applied
+
+# build_lock: wait for the machine's kernel build lock (file descriptor 9)
+# and hold it until 'flock -u 9' or the end of the script.
+build_lock() {
+	exec 9>"$BUILD_LOCK"
+	if ! flock -n 9; then
+		log "waiting for another kernel build on this machine ($BUILD_LOCK)"
+		flock 9
+	fi
+}
+
+# tree_idle DIR: stop if the git tree DIR is in the middle of a rebase,
+# merge or cherry-pick.
+tree_idle() {
+	local state
+	for state in rebase-merge rebase-apply MERGE_HEAD CHERRY_PICK_HEAD; do
+		[ ! -e "$(git -C "$1" rev-parse --git-path "$state")" ] ||
+			die "$1 is in the middle of a git operation ($state)" "finish it (git status), then run again"
+	done
+}

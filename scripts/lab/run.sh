@@ -52,7 +52,7 @@ stage boot python3 "$lab/guest.py" --label "$label" \
 	--kernel "$BUILD/arch/x86/boot/bzImage" \
 	--initrd "$WORK/guest-$IMPL/initramfs.cpio.gz" \
 	--log "$WORK/console-$label.log" --json "$WORK/results-$label.json" \
-	--timeout "$GUEST_TIMEOUT" --smp "$SMP" --append "${GUEST_APPEND:-}" || rc=$?
+	--timeout "$GUEST_TIMEOUT" --smp "$SMP" --append "${GUEST_APPEND:-}" --tree "$TREE" || rc=$?
 echo
 echo "stage times ($label):"
 sed 's/^/  /' "$times"

@@ -172,6 +172,63 @@ else
 	bad "the tree changed"
 fi
 
+# The branch round trip on a scratch repository and kernel tree: the series
+# applied as commits, a commit edited on the branch, written back: the
+# repository's git diff is exactly that edit.
+rt="$scratch/roundtrip"
+fake_kernel "$rt/kdir" 3
+mkdir -p "$rt/repo/series/0001-new" "$rt/repo/series/0002-change" "$rt/repo/kernel"
+printf 'one\ntwo\nthree\n' >"$rt/repo/kernel/new.c"
+printf 'rseq: Add a file\n\nIt is new.\n' >"$rt/repo/series/0001-new/message"
+echo kernel/new.c >"$rt/repo/series/0001-new/files"
+printf 'rseq: Change a file\n\nIt exists.\n' >"$rt/repo/series/0002-change/message"
+git -C "$rt/kdir" checkout -q -b change
+echo '/* more */' >>"$rt/kdir/kernel/rseq.c"
+git -C "$rt/kdir" diff >"$rt/repo/series/0002-change/01-rseq.diff"
+git -C "$rt/kdir" checkout -q -f -
+git -C "$rt/repo" init -q
+git -C "$rt/repo" add -A
+git -C "$rt/repo" -c user.name=t -c user.email=t@t commit -q -m series
+rt_env=(env WORK="$rt/w" KDIR="$rt/kdir" SERIES_ROOT="$rt/repo" LAB_TREE= LAB_BUILD=)
+rt_tree="$rt/w/linux"
+if "${rt_env[@]}" "$lab/prepare-tree.sh" >"$scratch/out" 2>&1 && "${rt_env[@]}" "$lab/apply-series.sh" >>"$scratch/out" 2>&1 &&
+	"${rt_env[@]}" "$lab/series-from-branch.sh" >>"$scratch/out" 2>&1 && [ -z "$(git -C "$rt/repo" status --porcelain)" ]; then
+	ok "round trip without an edit: series/ unchanged"
+else
+	bad "round trip without an edit"
+	tail -n 5 "$scratch/out"
+fi
+# The edit: the new file's second line in the first commit, the changed
+# line in the second, and the second commit's body.
+(
+	cd "$rt_tree"
+	export GIT_AUTHOR_NAME=dev GIT_AUTHOR_EMAIL=dev@example.org GIT_COMMITTER_NAME=dev GIT_COMMITTER_EMAIL=dev@example.org
+	GIT_SEQUENCE_EDITOR="sed -i 's/^pick/edit/'" git rebase -q -i rseq-lab-base
+	sed -i 's/^two$/TWO/' kernel/new.c
+	git commit -q -a --amend --no-edit
+	git rebase --continue
+	sed -i 's|^/\* more \*/$|/* more, edited */|' kernel/rseq.c
+	git commit -q -a --amend -m "rseq: Change a file" -m "It exists, edited."
+	git rebase --continue
+) >"$scratch/out" 2>&1 || { bad "editing the scratch branch"; tail -n 5 "$scratch/out"; }
+expect_error "make apply over a branch edit that is not written back" "has changes that are not in series/" \
+	"${rt_env[@]}" "$lab/apply-series.sh"
+"${rt_env[@]}" "$lab/series-from-branch.sh" >"$scratch/out" 2>&1 || { bad "series-from-branch after the edit"; tail -n 5 "$scratch/out"; }
+got=$(git -C "$rt/repo" diff -U0 | grep -E '^[-+]' | grep -v -E '^(\+\+\+|---) (a/|b/|/dev/null)|^[-+]index ' || true)
+want=$(printf '%s\n' '-two' '+TWO' '-+/* more */' '++/* more, edited */' '-It exists.' '+It exists, edited.')
+if [ "$got" = "$want" ] && [ "$(git -C "$rt/repo" diff --name-only | tr '\n' ' ')" = "kernel/new.c series/0002-change/01-rseq.diff series/0002-change/message " ]; then
+	ok "round trip with an edit: git diff of the repository is exactly the edit"
+else
+	bad "round trip with an edit: git diff of the repository is not the edit"
+	git -C "$rt/repo" diff | sed 's/^/         /' | head -n 30
+fi
+if "${rt_env[@]}" "$lab/apply-series.sh" >"$scratch/out" 2>&1 && grep -q 'left as it is\|series unchanged' "$scratch/out"; then
+	ok "  ... and make apply then leaves the branch as it is"
+else
+	bad "make apply after the write-back"
+	tail -n 5 "$scratch/out"
+fi
+
 # Guests that hang or crash, with the C build's kernel.
 kernel="$WORK/build-c/arch/x86/boot/bzImage"
 if [ -f "$kernel" ]; then
@@ -184,7 +241,7 @@ if [ -f "$kernel" ]; then
 		crashes) printf '#!/bin/busybox sh\necho RSEQ-LAB: BEGIN TESTS\nexit 1\n' ;;
 		esac >"$root/init"
 		chmod +x "$root/init"
-		(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$scratch/$kind.cpio.gz"
+		pack_initramfs "$root" "$scratch/$kind.cpio.gz"
 		rc=0
 		python3 "$lab/guest.py" --label "$kind" --kernel "$kernel" --initrd "$scratch/$kind.cpio.gz" \
 			--log "$scratch/$kind.log" --json "$scratch/$kind.json" --timeout 30 >"$scratch/out" 2>&1 || rc=$?

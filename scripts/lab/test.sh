@@ -16,7 +16,7 @@ t_start=$(date +%s)
 "$lab/apply-series.sh"
 
 impls="c"
-if grep -rqs '^config RSEQ_RUST$' "$TREE/init/Kconfig" "$TREE/kernel/rseq/Kconfig"; then
+if tree_has_rseq_rust "$TREE"; then
 	impls="c rust"
 else
 	log "the series has no CONFIG_RSEQ_RUST yet: testing IMPL=c only"
