@@ -8,7 +8,12 @@
 #   make test   everything CI checks: make check, then make run for every
 #               build (IMPL=c and, once the series has it, IMPL=rust),
 #               results side by side
-#   make series the patch series (git format-patch --cover-letter) in out/series
+#   make series the patch series (git format-patch --cover-letter) in out/series;
+#               make results puts the numbers of out/ into its cover letter
+#   make branch the series as commits on branch rseq-lab in out/linux;
+#               make series-from-branch (unbranch) writes series/ back from it
+#   make kunit  the rseq KUnit suites with the tree's kunit.py (its own kernel)
+#   make test-full  make test, then make kunit
 #   make bench  [RUNS=5] [IMPLS="c rust"] guest instructions per rseq operation
 #               of every build, RUNS boots each, interleaved: out/bench.txt
 
@@ -19,10 +24,10 @@ LAB := scripts/lab
 IMPL ?= c
 export IMPL DEBUG KDIR WORK LAB_CACHE FULL TESTS BASE_VERSION GUEST_TIMEOUT GUEST_APPEND SMP JOBS CONFIG_EXTRA
 
-.PHONY: help run test check provision fetch tree apply config build guest series series-check bench soak clean distclean
+.PHONY: help run test check provision fetch tree apply config build guest series series-check results kunit test-full branch series-from-branch unbranch bench soak clean distclean
 
 help:
-	@sed -n '2,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,/^[^#]/{/^#/p}' Makefile | sed 's/^# \{0,1\}//'
 	@echo "Stages: provision fetch tree apply config build guest; 'make clean' drops out/."
 
 run:
@@ -30,6 +35,10 @@ run:
 
 test:
 	@$(LAB)/test.sh
+
+# make test plus what does not fit its time: kunit.py builds a third kernel
+# (about 11 minutes from scratch on the 2-core machine).
+test-full: test kunit
 
 check:
 	@$(LAB)/check.sh
@@ -57,6 +66,23 @@ guest: build
 
 series: apply
 	@$(LAB)/series.sh
+
+# The cover letter's numbers (series/results/) from the last make test,
+# make kunit and make bench in out/.
+results:
+	@python3 $(LAB)/cover-letter.py collect "$${WORK:-out}" series/results
+
+# The round trip: work on the branch (git rebase -i, range-diff, b4 prep),
+# then write series/ back from it; the check re-applies and compares.
+branch: apply
+	@$(LAB)/branch.sh
+
+series-from-branch unbranch:
+	@$(LAB)/series-from-branch.sh
+
+# tools/testing/kunit/kunit.py run --kunitconfig=kernel/rseq on out/linux.
+kunit: apply
+	@$(LAB)/kunit.sh
 
 # Every patch builds with CONFIG_RSEQ_RUST off and on (slow: not in CI).
 series-check:

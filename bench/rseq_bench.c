@@ -78,16 +78,12 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include <asm/unistd.h>
+#include <linux/auxvec.h>
 #include <linux/membarrier.h>
 #include <linux/prctl.h>
 #include <linux/rseq.h>
 
-#ifndef AT_RSEQ_FEATURE_SIZE
-#define AT_RSEQ_FEATURE_SIZE 27
-#endif
-#ifndef AT_RSEQ_ALIGN
-#define AT_RSEQ_ALIGN 28
-#endif
 #define RSEQ_SIG 0x53053053
 
 /* glibc >= 2.35 exports the size of its own registration (0: none). */

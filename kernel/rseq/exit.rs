@@ -10,6 +10,7 @@
 use kernel::{
     interrupt::local_interrupt_disable,
     prelude::*,
+    ptrace::Regs,
     rseq::{
         self,
         area,
@@ -17,8 +18,11 @@ use kernel::{
         CurrentRseq,
         Ids,
         RawUserArea,
-        Regs,
         Stat, //
+    },
+    signal::{
+        self,
+        Signal, //
     },
     uaccess::{
         UserAccess,
@@ -122,19 +126,18 @@ fn evaluate_in_region(
 /// Evaluates the critical section at `csaddr` and applies the verdict.
 ///
 /// Returns `false` on a fault or on invalid data; `fatal` is set for the
-/// latter. `csaddr` must be below `TASK_SIZE`.
-fn apply_cs(rs: CurrentRseq, mut regs: Regs, csaddr: usize, debug: bool) -> bool {
-    let Some(area) = rs.area() else {
-        return false;
-    };
+/// latter. `csaddr` must be below `task_size`.
+#[inline(always)]
+fn apply_cs(rs: CurrentRseq, mut regs: Regs, csaddr: usize, task_size: u64, debug: bool) -> bool {
     let ctx = CsContext {
-        ip: regs.ip(),
+        // CAST: `unsigned long` fits in a `u64`.
+        ip: regs.ip() as u64,
         sig: rs.sig(),
-        task_size: rseq::task_size(),
+        task_size,
         user_irq: cfg!(CONFIG_GENERIC_IRQ_ENTRY).then(|| rs.user_irq()),
     };
 
-    match evaluate_in_region(area, csaddr, &ctx, debug) {
+    match evaluate_in_region(rs.area_ptr(), csaddr, &ctx, debug) {
         Err(_) => false,
         Ok((Verdict::Invalid, _)) => {
             rs.set_fatal();
@@ -153,7 +156,8 @@ fn apply_cs(rs: CurrentRseq, mut regs: Regs, csaddr: usize, debug: bool) -> bool
             },
             true,
         )) => {
-            regs.set_ip(abort_ip);
+            // CAST: `abort_ip` is below `TASK_SIZE`, so it fits in an `unsigned long`.
+            regs.set_ip(abort_ip as usize);
             rseq::stat_inc(Stat::Fixup);
             rseq::trace_ip_fixup(ctx.ip, start_ip, offset, abort_ip);
             true
@@ -161,29 +165,43 @@ fn apply_cs(rs: CurrentRseq, mut regs: Regs, csaddr: usize, debug: bool) -> bool
     }
 }
 
+/// `TASK_SIZE` of the task, as a `u64` like the descriptor fields.
+#[inline(always)]
+fn task_size(rs: &CurrentRseq) -> u64 {
+    // CAST: `usize` fits in a `u64`.
+    rs.task().task_size() as u64
+}
+
 /// Full critical section validation (`rseq_debug_update_user_cs()`).
 ///
 /// `csaddr` must be below `TASK_SIZE`.
+#[inline(never)]
 pub(crate) fn debug_update_user_cs(rs: CurrentRseq, regs: Regs, csaddr: usize) -> bool {
-    apply_cs(rs, regs, csaddr, true)
+    apply_cs(rs, regs, csaddr, task_size(&rs), true)
 }
 
 /// Evaluates the critical section at `csaddr` (`rseq_update_user_cs()`).
 ///
 /// Like C, which passes the address as an `unsigned long`, this sees only the
-/// low word of `rseq_cs` on 32-bit kernels.
+/// low word of `rseq_cs` on 32-bit kernels. Out of line, as the C slow path
+/// has it: only a critical section that may need an abort gets here.
+#[inline(never)]
 pub(crate) fn update_user_cs(rs: CurrentRseq, regs: Regs, csaddr: u64) -> bool {
     // CAST: Truncates to `unsigned long` on 32-bit, as in C.
     let csaddr = csaddr as usize;
+    let task_size = task_size(&rs);
 
     rseq::stat_inc(Stat::Cs);
 
     // CAST: `usize` fits in a `u64`.
-    if csaddr as u64 >= rseq::task_size() {
+    if csaddr as u64 >= task_size {
         rs.set_fatal();
         return false;
     }
-    apply_cs(rs, regs, csaddr, rseq::debug_enabled())
+    if rseq::debug_enabled() {
+        return debug_update_user_cs(rs, regs, csaddr);
+    }
+    apply_cs(rs, regs, csaddr, task_size, false)
 }
 
 /// The user accesses of the ID update, in one region: the read-only check
@@ -225,10 +243,10 @@ fn update_ids_in_region(
 /// current `rseq_cs` value (`rseq_set_ids_get_csaddr()`).
 ///
 /// Returns `None` on a fault or on modified read-only fields; `fatal` is
-/// set for the latter.
+/// set for the latter. The caller emits the `rseq_update` tracepoint.
 #[inline(always)]
 pub(crate) fn set_ids_get_csaddr(rs: &CurrentRseq, ids: &Ids) -> Option<u64> {
-    let area = rs.area()?;
+    let area = rs.area_ptr();
     let v2 = rs.is_v2();
     // Legacy registrations skip the check unless in debug mode: read the
     // cache only when needed.
@@ -251,6 +269,32 @@ pub(crate) fn set_ids_get_csaddr(rs: &CurrentRseq, ids: &Ids) -> Option<u64> {
     }
 }
 
+/// The part of [`update_usr`] after the ID update: evaluates the critical
+/// section if needed.
+#[inline(always)]
+fn update_usr_cs(rs: &CurrentRseq, regs: Regs, csaddr: u64) -> bool {
+    // With generic IRQ entry the critical section only needs evaluation when
+    // the kernel was entered by an interrupt from user space.
+    if cfg!(CONFIG_GENERIC_IRQ_ENTRY) && !rseq::debug_enabled() && !rs.user_irq() {
+        return true;
+    }
+    if csaddr == 0 {
+        return true;
+    }
+    update_user_cs(*rs, regs, csaddr)
+}
+
+/// Emits the `rseq_update` tracepoint, then finishes [`update_usr`].
+///
+/// Out of line, so that the fast path makes no call while the tracepoint is
+/// off and needs no callee-saved register.
+#[cold]
+#[inline(never)]
+fn update_usr_cs_traced(rs: &CurrentRseq, regs: Regs, csaddr: u64) -> bool {
+    rs.trace_update();
+    update_usr_cs(rs, regs, csaddr)
+}
+
 /// Writes new IDs and evaluates the critical section if needed
 /// (`rseq_update_usr()`).
 ///
@@ -261,16 +305,10 @@ pub(crate) fn update_usr(rs: &CurrentRseq, regs: Regs, ids: &Ids) -> bool {
     let Some(csaddr) = set_ids_get_csaddr(rs, ids) else {
         return false;
     };
-
-    // With generic IRQ entry the critical section only needs evaluation when
-    // the kernel was entered by an interrupt from user space.
-    if cfg!(CONFIG_GENERIC_IRQ_ENTRY) && !rseq::debug_enabled() && !rs.user_irq() {
-        return true;
+    if rseq::trace_update_enabled() {
+        return update_usr_cs_traced(rs, regs, csaddr);
     }
-    if csaddr == 0 {
-        return true;
-    }
-    update_user_cs(*rs, regs, csaddr)
+    update_usr_cs(rs, regs, csaddr)
 }
 
 /// The `rseq_cs` load and, if `clear_slice`, the `slice_ctrl` store, in one
@@ -307,9 +345,7 @@ pub(crate) fn exit_user_update(rs: &CurrentRseq, regs: Regs) -> bool {
     // Only v2 registrations get here without `ids_changed`, and then only
     // after an interrupt from user space.
     if !rs.ids_changed() {
-        let Some(area) = rs.area() else {
-            return false;
-        };
+        let area = rs.area_ptr();
         let clear_slice = rs.is_v2() && rseq::slice_extension_enabled();
         let Ok(csaddr) = get_csaddr_in_region(area, clear_slice) else {
             return false;
@@ -334,7 +370,7 @@ pub(crate) fn handle_slowpath(rs: &CurrentRseq, regs: Option<Regs>) {
         return;
     };
 
-    if rs.is_exiting() {
+    if rs.task().is_exiting() {
         return;
     }
     rseq::stat_inc(Stat::Slowpath);
@@ -354,18 +390,18 @@ pub(crate) fn handle_slowpath(rs: &CurrentRseq, regs: Option<Regs>) {
 
     if !update_usr(rs, regs, &ids) {
         rs.clear_error();
-        rseq::force_sig_segv();
+        signal::force_sig(Signal::SIGSEGV);
     }
 }
 
 /// Reads `rseq_cs` of the registered area.
 fn get_csaddr(rs: &CurrentRseq) -> Result<u64> {
-    get_csaddr_in_region(rs.area().ok_or(EFAULT)?, false)
+    get_csaddr_in_region(rs.area_ptr(), false)
 }
 
 /// Evaluates the critical section before a signal frame is set up
 /// (`__rseq_signal_deliver()`).
-pub(crate) fn signal_deliver(rs: &CurrentRseq, sig: i32, regs: Regs) {
+pub(crate) fn signal_deliver(rs: &CurrentRseq, sig: Signal, regs: Regs) {
     rseq::stat_inc(Stat::Signal);
 
     let ok = match get_csaddr(rs) {
@@ -375,7 +411,7 @@ pub(crate) fn signal_deliver(rs: &CurrentRseq, sig: i32, regs: Regs) {
     };
     if !ok {
         rs.clear_error();
-        rseq::force_sigsegv(sig);
+        signal::force_sigsegv(sig);
     }
 
     // Legacy registrations get their IDs rewritten before the handler runs.
@@ -394,12 +430,12 @@ pub(crate) fn debug_syscall_return(rs: &CurrentRseq, regs: Regs) {
         Err(_) => false,
         Ok(0) => return,
         // The range check sees all 64 bits, as in C.
-        Ok(csaddr) if csaddr >= rseq::task_size() => false,
+        Ok(csaddr) if csaddr >= task_size(rs) => false,
         // CAST: Truncates to `unsigned long` on 32-bit, as in C.
         Ok(csaddr) => debug_update_user_cs(*rs, regs, csaddr as usize),
     };
     if !ok {
-        rseq::force_sig_segv();
+        signal::force_sig(Signal::SIGSEGV);
     }
 }
 

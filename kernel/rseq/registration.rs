@@ -18,6 +18,10 @@ use kernel::{
         RSEQ_CS_FLAG_SLICE_EXT_ENABLED,
         RSEQ_FEATURE_SIZE, //
     },
+    signal::{
+        force_sig,
+        Signal, //
+    },
     uaccess::{
         access_ok,
         UserAccess,
@@ -212,7 +216,7 @@ pub(crate) fn sys_rseq(rs: &CurrentRseq, req: &Request) -> Result {
             if reset_user_ids(area).is_err() {
                 // The registration stays active; exit to user space would try
                 // to update the IDs again, so terminate the task.
-                rseq::force_sig_segv();
+                force_sig(Signal::SIGSEGV);
                 return Err(EFAULT);
             }
             rs.reset();

@@ -19,14 +19,15 @@ use kernel::{
         c_ulong, //
     },
     prelude::*,
+    ptrace::Regs,
     rseq::{
         CurrentRseq,
         Flags,
         RawRegs,
         RawTask,
-        RawUserArea,
-        Regs, //
+        RawUserArea, //
     },
+    signal::Signal,
 };
 
 mod cs;
@@ -44,7 +45,7 @@ mod registration;
 /// functions.
 // Required to be unsafe due to the `#[export]` annotation.
 #[export]
-pub unsafe extern "C" fn rseq_rs_sys_rseq(
+pub unsafe extern "C" fn do_rseq(
     rseq: *mut RawUserArea,
     rseq_len: u32,
     flags: c_int,
@@ -78,7 +79,7 @@ pub unsafe extern "C" fn rseq_rs_sys_rseq(
 /// `regs` must point to its user register state.
 #[cfg(CONFIG_GENERIC_ENTRY)]
 #[export]
-pub unsafe extern "C" fn rseq_rs_exit_user_update(regs: *mut RawRegs, t: *mut RawTask) -> bool {
+pub unsafe extern "C" fn __rseq_exit_user_update(regs: *mut RawRegs, t: *mut RawTask) -> bool {
     // SAFETY: `t` is the current task and this is its exit to user space
     // path (function safety requirement).
     let rs = unsafe { CurrentRseq::from_raw(t) };
@@ -113,8 +114,10 @@ pub unsafe extern "C" fn __rseq_handle_slowpath(regs: *mut RawRegs) {
 pub unsafe extern "C" fn __rseq_signal_deliver(sig: c_int, regs: *mut RawRegs) {
     // SAFETY: Signal delivery runs in the current task's context.
     let rs = unsafe { CurrentRseq::current() };
-    // SAFETY: `regs` is the task's user register state.
-    if let Some(regs) = unsafe { Regs::from_raw(regs) } {
+    // SAFETY: `regs` is the task's user register state, never NULL here.
+    let regs = unsafe { Regs::from_raw_nonnull(regs) };
+    // Signal delivery only delivers valid signal numbers.
+    if let Some(sig) = Signal::from_raw(sig) {
         exit::signal_deliver(&rs, sig, regs);
     }
 }

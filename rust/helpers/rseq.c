@@ -35,15 +35,19 @@ __rust_helper void rust_helper_rseq_trace_update(struct task_struct *t, struct r
 	rseq_trace_update(t, ids);
 }
 
+__rust_helper bool rust_helper_rseq_trace_update_enabled(void)
+{
+#ifdef CONFIG_TRACEPOINTS
+	return tracepoint_enabled(rseq_update);
+#else
+	return false;
+#endif
+}
+
 __rust_helper void rust_helper_rseq_trace_ip_fixup(unsigned long ip, unsigned long start_ip,
 						   unsigned long offset, unsigned long abort_ip)
 {
 	rseq_trace_ip_fixup(ip, start_ip, offset, abort_ip);
-}
-
-__rust_helper unsigned long rust_helper_rseq_task_size(void)
-{
-	return TASK_SIZE;
 }
 
 __rust_helper unsigned int rust_helper_task_cpu(const struct task_struct *p)
@@ -54,16 +58,6 @@ __rust_helper unsigned int rust_helper_task_cpu(const struct task_struct *p)
 __rust_helper int rust_helper_task_mm_cid(struct task_struct *t)
 {
 	return task_mm_cid(t);
-}
-
-__rust_helper unsigned long rust_helper_instruction_pointer(struct pt_regs *regs)
-{
-	return instruction_pointer(regs);
-}
-
-__rust_helper void rust_helper_instruction_pointer_set(struct pt_regs *regs, unsigned long val)
-{
-	instruction_pointer_set(regs, val);
 }
 
 #ifdef CONFIG_RSEQ_STATS

@@ -24,6 +24,7 @@ use crate::{
         Atomic,
         Relaxed, //
     },
+    task::CurrentTask,
     types::NotThreadSafe,
     uaccess::UserPtr, //
 };
@@ -195,6 +196,20 @@ pub struct Activation {
 /// context (it is `!Send` and `!Sync`). Only this task writes the fields of
 /// `task->rseq` other than the event bytes, which interrupts on this CPU may
 /// also write.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::rseq::CurrentRseq;
+///
+/// // SAFETY: Doc tests run in the task context of a kernel thread.
+/// let rs = unsafe { CurrentRseq::current() };
+/// // Kernel threads never register an rseq area.
+/// assert!(rs.area().is_none());
+/// assert!(rs.area_ptr().as_const_ptr().is_null());
+/// assert_eq!(rs.version(), None);
+/// assert!(!rs.task().is_exiting());
+/// ```
 #[derive(Clone, Copy)]
 pub struct CurrentRseq {
     task: *mut bindings::task_struct,
@@ -263,6 +278,16 @@ impl CurrentRseq {
         // SAFETY: `data()` is valid; only this task writes `usrptr`.
         let ptr = unsafe { (*self.data()).usrptr };
         (!ptr.is_null()).then(|| UserPtr::from_ptr(ptr.cast()))
+    }
+
+    /// The registered user space area, a NULL user pointer if not registered.
+    ///
+    /// For the exit paths, which only run for registered tasks: every access
+    /// through a NULL user pointer faults, so no separate check is needed.
+    #[inline]
+    pub fn area_ptr(&self) -> UserPtr {
+        // SAFETY: `data()` is valid; only this task writes `usrptr`.
+        UserPtr::from_ptr(unsafe { (*self.data()).usrptr }.cast())
     }
 
     /// Registered length of the user space area.
@@ -381,13 +406,13 @@ impl CurrentRseq {
         .store(i8::from(keep_user_irq), Relaxed);
     }
 
-    /// Whether the current task is exiting (`PF_EXITING`).
+    /// The current task.
     #[inline]
-    pub fn is_exiting(&self) -> bool {
-        // SAFETY: `self.task` is valid; `flags` is only written by the task
-        // itself.
-        let flags = unsafe { (*self.task).flags };
-        flags & bindings::PF_EXITING != 0
+    pub fn task(&self) -> &CurrentTask {
+        // CAST: `CurrentTask` is a transparent wrapper of `struct task_struct`.
+        // SAFETY: `self.task` is the current task, and the reference cannot leave its context:
+        // it borrows `self`, which is `!Send` and used only in that context (type invariant).
+        unsafe { &*self.task.cast::<CurrentTask>() }
     }
 
     /// Returns the IDs cached in `rseq_data::ids`.
@@ -405,8 +430,7 @@ impl CurrentRseq {
         }
     }
 
-    /// Stores `ids` in the `rseq_data::ids` cache and emits the
-    /// `rseq_update` tracepoint.
+    /// Stores `ids` in the `rseq_data::ids` cache.
     #[inline]
     pub fn set_ids(&self, ids: &Ids) {
         let data = self.data();
@@ -416,6 +440,13 @@ impl CurrentRseq {
             (*data).ids.__bindgen_anon_1.__bindgen_anon_1.mm_cid = ids.mm_cid;
             (*data).ids.node_id = ids.node_id;
         }
+    }
+
+    /// Emits the `rseq_update` tracepoint with the cached IDs, if it is
+    /// enabled (`rseq_trace_update()`).
+    #[inline]
+    pub fn trace_update(&self) {
+        let data = self.data();
         // SAFETY: `self.task` and the embedded `ids` are valid.
         unsafe { bindings::rseq_trace_update(self.task, addr_of_mut!((*data).ids)) };
     }
@@ -485,68 +516,17 @@ impl CurrentRseq {
     }
 }
 
-/// Register state of the interrupted user context.
-///
-/// # Invariants
-///
-/// `regs` points to the valid `struct pt_regs` of the current task's user
-/// context for the lifetime of the value, and is only used from that task.
-pub struct Regs {
-    regs: *mut bindings::pt_regs,
-    _not_send: NotThreadSafe,
-}
-
-impl Regs {
-    /// Wraps a raw `struct pt_regs` pointer; returns `None` for NULL.
-    ///
-    /// # Safety
-    ///
-    /// A non-NULL `regs` must point to the current task's user register state
-    /// and stay valid while the returned value is in use.
-    #[inline]
-    pub unsafe fn from_raw(regs: *mut bindings::pt_regs) -> Option<Self> {
-        if regs.is_null() {
-            return None;
-        }
-        // INVARIANT: Guaranteed by the caller.
-        Some(Self {
-            regs,
-            _not_send: NotThreadSafe,
-        })
-    }
-
-    /// Wraps a raw `struct pt_regs` pointer that is never NULL.
-    ///
-    /// # Safety
-    ///
-    /// `regs` must point to the current task's user register state and stay
-    /// valid while the returned value is in use.
-    #[inline]
-    pub unsafe fn from_raw_nonnull(regs: *mut bindings::pt_regs) -> Self {
-        // INVARIANT: Guaranteed by the caller.
-        Self {
-            regs,
-            _not_send: NotThreadSafe,
-        }
-    }
-
-    /// Returns the user instruction pointer.
-    #[inline]
-    pub fn ip(&self) -> u64 {
-        // SAFETY: `self.regs` is valid per the type invariant.
-        unsafe { bindings::instruction_pointer(self.regs) as u64 }
-    }
-
-    /// Sets the user instruction pointer.
-    #[inline]
-    pub fn set_ip(&mut self, ip: u64) {
-        // SAFETY: `self.regs` is valid per the type invariant.
-        unsafe { bindings::instruction_pointer_set(self.regs, ip as usize) };
-    }
-}
-
 /// The alignment required for registrations larger than [`ORIG_RSEQ_SIZE`]
 /// (`rseq_alloc_align()`).
+///
+/// # Examples
+///
+/// ```
+/// use kernel::rseq::{alloc_align, ORIG_RSEQ_SIZE};
+///
+/// assert!(alloc_align().is_power_of_two());
+/// assert!(alloc_align() >= ORIG_RSEQ_SIZE);
+/// ```
 #[inline]
 pub fn alloc_align() -> u32 {
     // SAFETY: Pure computation on constants.
@@ -554,6 +534,16 @@ pub fn alloc_align() -> u32 {
 }
 
 /// Whether time slice extensions are enabled (`rseq_slice_extension_enabled()`).
+///
+/// # Examples
+///
+/// ```
+/// use kernel::rseq::slice_extension_enabled;
+///
+/// if !cfg!(CONFIG_RSEQ_SLICE_EXTENSION) {
+///     assert!(!slice_extension_enabled());
+/// }
+/// ```
 #[inline]
 pub fn slice_extension_enabled() -> bool {
     #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
@@ -569,6 +559,15 @@ pub fn slice_extension_enabled() -> bool {
 }
 
 /// Whether rseq debug mode is enabled (`rseq_debug_enabled` static key).
+///
+/// # Examples
+///
+/// ```
+/// use kernel::rseq::debug_enabled;
+///
+/// // Debug mode is switched at run time through debugfs; both values are valid.
+/// let _ = debug_enabled();
+/// ```
 #[inline]
 pub fn debug_enabled() -> bool {
     #[cfg(not(CONFIG_RSEQ_DEBUG_DEFAULT_ENABLE))]
@@ -585,25 +584,21 @@ pub fn debug_enabled() -> bool {
     }
 }
 
-/// The user address space limit of the current task (`TASK_SIZE`).
+/// Whether the `rseq_update` tracepoint is enabled (a static branch).
+///
+/// # Examples
+///
+/// ```
+/// use kernel::rseq::trace_update_enabled;
+///
+/// if !cfg!(CONFIG_TRACEPOINTS) {
+///     assert!(!trace_update_enabled());
+/// }
+/// ```
 #[inline]
-pub fn task_size() -> u64 {
-    // SAFETY: `TASK_SIZE` only reads the current task's personality.
-    unsafe { bindings::rseq_task_size() as u64 }
-}
-
-/// Sends `SIGSEGV` to the current task (`force_sig(SIGSEGV)`).
-#[inline]
-pub fn force_sig_segv() {
-    // SAFETY: Sending a signal to the current task is always safe.
-    unsafe { bindings::force_sig(bindings::SIGSEGV as c_int) };
-}
-
-/// Forces `SIGSEGV` while delivering signal `sig` (`force_sigsegv()`).
-#[inline]
-pub fn force_sigsegv(sig: i32) {
-    // SAFETY: Sending a signal to the current task is always safe.
-    unsafe { bindings::force_sigsegv(sig) };
+pub fn trace_update_enabled() -> bool {
+    // SAFETY: Only reads the tracepoint's static key.
+    unsafe { bindings::rseq_trace_update_enabled() }
 }
 
 /// Emits the `rseq_ip_fixup` tracepoint if enabled.
@@ -641,6 +636,15 @@ pub enum Stat {
 
 /// Increments a per-CPU statistics counter (no-op without
 /// `CONFIG_RSEQ_STATS`).
+///
+/// # Examples
+///
+/// ```
+/// use kernel::rseq::{stat_inc, Stat};
+///
+/// // A call in a place that is no rseq path only skews the statistics.
+/// stat_inc(Stat::Slowpath);
+/// ```
 #[inline]
 pub fn stat_inc(stat: Stat) {
     #[cfg(CONFIG_RSEQ_STATS)]

@@ -13,11 +13,18 @@
 # The commits are built in a private index, so a diff that does not apply
 # leaves the work tree as it was; only a complete series is checked out,
 # and only the files that differ are rewritten (incremental rebuilds).
+#
+# The branch rseq-lab is where a developer works (git rebase -i,
+# range-diff, b4 prep; see 'make branch'). When it describes the same
+# series as the repository (same trees, same messages) it is left as it
+# is; when it has changes the repository does not have, nothing is
+# overwritten: 'make series-from-branch' writes them back first.
+# APPLY_HEAD_FILE=path only builds the commits and writes the head there.
 set -eu
 # shellcheck source=scripts/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-SERIES_DIR=${SERIES_DIR:-$LAB_ROOT/series}
+SERIES_DIR=${SERIES_DIR:-$SERIES_ROOT/series}
 git -C "$TREE" rev-parse -q --verify refs/tags/rseq-lab-base >/dev/null ||
 	die "$TREE has no base commit" "run 'make tree' first"
 
@@ -53,7 +60,7 @@ for dir in $patches; do
 	if [ -f "$dir/files" ]; then
 		while IFS= read -r path; do
 			case "$path" in "" | "#"*) continue ;; esac
-			src="$LAB_ROOT/$path"
+			src="$SERIES_ROOT/$path"
 			[ -f "$src" ] || die "series/$name/files lists $path, which is not in the repository" \
 				"add the file or remove the line"
 			mode=100644
@@ -83,8 +90,33 @@ done
 rm -f "$index"
 unset GIT_INDEX_FILE
 
+if [ -n "${APPLY_HEAD_FILE:-}" ]; then
+	echo "$parent" >"$APPLY_HEAD_FILE"
+	exit 0
+fi
+
+branch=$(git -C "$TREE" rev-parse -q --verify refs/heads/rseq-lab || true)
+applied=$(git -C "$TREE" rev-parse -q --verify "$APPLIED_REF" || true)
+fingerprint() {
+	python3 "$LAB_ROOT/scripts/lab/series-from-branch.py" fingerprint --tree "$TREE" "$1" ||
+		die "cannot read the commits of $1 in $TREE" "see the error above"
+}
+if [ -n "$branch" ] && [ "$branch" != "$parent" ]; then
+	fp_branch=$(fingerprint "$branch")
+	fp_series=$(fingerprint "$parent")
+	if [ "$fp_branch" = "$fp_series" ]; then
+		# The same series (edited on the branch and written back).
+		log "the branch rseq-lab describes the series: left as it is ($(git -C "$TREE" rev-parse --short "$branch"))"
+		parent=$branch
+	elif [ -n "$applied" ] && [ "$branch" != "$applied" ]; then
+		die "the branch rseq-lab in $TREE has changes that are not in series/" \
+			"write them back with 'make series-from-branch' (or drop them: git -C $TREE reset --hard $APPLIED_REF)"
+	fi
+fi
+tree_idle "$TREE"
 current=$(git -C "$TREE" rev-parse -q --verify HEAD || true)
-if [ "$current" = "$parent" ]; then
+if [ "$current" = "$parent" ] && [ "$branch" = "$parent" ]; then
+	git -C "$TREE" update-ref "$APPLIED_REF" "$parent"
 	log "series unchanged: $TREE at $(git -C "$TREE" rev-parse --short HEAD)"
 	exit 0
 fi
@@ -92,7 +124,8 @@ fi
 git -C "$TREE" checkout -q -B rseq-lab "$parent" 2>"$msgfile" || {
 	sed 's/^/         /' "$msgfile" >&2
 	die "cannot check out the series in $TREE: it has local changes" \
-		"move your edits into the repository (series/), then 'git -C $TREE reset --hard' and run again"
+		"commit them on the branch and run 'make series-from-branch', or drop them: git -C $TREE reset --hard"
 }
+git -C "$TREE" update-ref "$APPLIED_REF" "$parent"
 [ -n "$signoff" ] || warn "no git identity configured: commits carry no Signed-off-by (set user.name/user.email)"
 log "applied: $TREE at $(git -C "$TREE" rev-parse --short HEAD)"

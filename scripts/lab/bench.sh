@@ -86,7 +86,7 @@ for run in $(seq 1 "$RUNS"); do
 		step "bench: run $run/$RUNS, IMPL=$impl, QEMU TCG -icount shift=0,sleep=off, $BENCH_SMP CPU(s) ($BENCH_ARGS)"
 		json="$WORK/bench/run-$run-$impl.json"
 		console="$WORK/bench/console-$run-$impl.log"
-		python3 "$lab/guest.py" --bench --label "bench-$impl-$run" \
+		python3 "$lab/guest.py" --guest bench --label "bench-$impl-$run" \
 			--kernel "$kernel" --initrd "$initrd" \
 			--log "$console" --json "$json" \
 			--timeout "$GUEST_TIMEOUT" --smp "$BENCH_SMP" --memory 512M --icount \

@@ -34,28 +34,31 @@ run_logged() {
 	log "  $what done in $(($(date +%s) - start)) s"
 }
 
-[ -f "$BUILD/.config" ] || die "$BUILD is not configured" "run 'make config IMPL=$IMPL'"
+[ -f "$BUILD/.config" ] || die "$BUILD is not configured" "run 'make config IMPL=$IMPL$DEBUG_ARG'"
 : >"$log_file"
 
 step "build: kernel (IMPL=$IMPL, $JOBS jobs; about 6 minutes from scratch)"
-exec 9>"$BUILD_LOCK"
-if ! flock -n 9; then
-	log "waiting for another kernel build on this machine ($BUILD_LOCK)"
-	flock 9
-fi
+build_lock
+read -r hits0 misses0 < <(ccache_counts)
 # shellcheck disable=SC2086 # KBUILD_EXTRA is a list of make arguments
 run_logged "kernel" kmake -j"$JOBS" ${KBUILD_EXTRA:-} bzImage
+if [ -n "$(kmake_cc)" ]; then
+	read -r hits misses < <(ccache_counts)
+	log "  ccache ($CCACHE_DIR): $((hits - hits0)) C objects from the cache, $((misses - misses0)) compiled"
+fi
 if [ "${BUILD_SELFTESTS:-1}" = 0 ]; then
 	log "kernel: $BUILD/arch/x86/boot/bzImage (selftests not built)"
 	exit 0
 fi
 run_logged "headers" kmake headers
 
-step "build: rseq kselftests"
+# gen_tar: the install plus the tarball a test farm copies to its machines;
+# the guest runs what the tarball holds (mkinitramfs.sh unpacks it).
+step "build: rseq kselftests (gen_tar)"
 rm -rf "$BUILD/kselftest_install"
 run_logged "selftests" make -C "$TREE/tools/testing/selftests" O="$BUILD" \
 	TARGETS=rseq KHDR_INCLUDES="-isystem $BUILD/usr/include" \
-	INSTALL_PATH="$BUILD/kselftest_install" install
+	INSTALL_PATH="$BUILD/kselftest_install" gen_tar
 flock -u 9
 log "kernel: $BUILD/arch/x86/boot/bzImage ($(stat -c %s "$BUILD/arch/x86/boot/bzImage") bytes)"
-log "selftests: $(grep -c . "$BUILD/kselftest_install/kselftest-list.txt") listed in $BUILD/kselftest_install"
+log "selftests: $(grep -c . "$BUILD/kselftest_install/kselftest-list.txt") listed in $BUILD/kselftest_install/kselftest-packages/kselftest.tar.gz"

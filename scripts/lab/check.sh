@@ -34,6 +34,14 @@ for dir in series/[0-9]*/; do
 	else
 		bad "$name: subject '$subject' needs a subsystem prefix and at most 75 characters"
 	fi
+	# The subsystems' own style after the prefixes: Rust-for-Linux writes
+	# "rust: module: add ...", tip (rseq), selftests, MAINTAINERS and
+	# Documentation "rseq: Add ...".
+	summary=$(printf '%s' "$subject" | sed -E 's/^([A-Za-z0-9_/.-]+: )+//')
+	case "$subject:${summary:0:1}" in
+	rust:*:[a-z] | [!r]*:[A-Z] | r[!u]*:[A-Z]) ;;
+	*) bad "$name: subject '$subject': after the prefix, lower case for rust:, capitalized for the others" ;;
+	esac
 	if [ "$(sed -n 2p "$dir/message")" = "" ] && [ "$(sed -n '3,$p' "$dir/message" | grep -c .)" -gt 0 ]; then
 		ok "$name: has a body"
 	else

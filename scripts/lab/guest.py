@@ -22,8 +22,6 @@ import time
 SUBTEST_RE = re.compile(r"^# (not ok|ok) \d+ (.+?)(?:\s+#\s*(SKIP|XFAIL)\b\s*(.*))?$")
 KSFT_RE = re.compile(r"^(not ok|ok) (\d+) selftests: (\S+): (\S+)(?:\s+#\s*(SKIP|TIMEOUT|XFAIL)\b\s*(.*))?")
 PLAN_RE = re.compile(r"^1\.\.(\d+)$")
-KUNIT_SUITE_RE = re.compile(r"^(?:\[\s*[\d.]+\]\s*)?(not ok|ok) (\d+) (\S+)(?:\s+#\s*(SKIP)\b\s*(.*))?$")
-KUNIT_START_RE = re.compile(r"^(?:\[\s*[\d.]+\]\s*)?\s*# Subtest: (\S+)")
 BAD_KERNEL_RE = re.compile(
     r"(WARNING:|BUG:|Oops|Kernel panic|general protection fault|Call Trace:|"
     r"UBSAN:|KASAN:|rcu_sched self-detected stall|soft lockup|hung_task|"
@@ -35,6 +33,14 @@ BAD_KERNEL_RE = re.compile(
     r"suspicious RCU usage|lockdep is turned off|"
     r"sleeping function called from invalid context|"
     r"list_(add|del) corruption|panicked at)")
+
+
+def tap_status(result, directive):
+    """PASS, FAIL or SKIP of a TAP result line ("ok"/"not ok") and its
+    directive (SKIP, TIMEOUT, XFAIL or None)."""
+    if directive == "SKIP":
+        return "SKIP"
+    return "FAIL" if result == "not ok" or directive == "TIMEOUT" else "PASS"
 
 
 def log(t0, msg):
@@ -64,6 +70,7 @@ def qemu_command(args):
 def run_guest(args, t0):
     """Boot and stream the console. Returns (lines, timed_out, rc)."""
     cmd = qemu_command(args)
+    echo = re.compile(args.echo) if args.echo else None
     log(t0, f"boot: {' '.join(cmd)}")
     lines = []
     timed_out = False
@@ -96,8 +103,7 @@ def run_guest(args, t0):
                     lines.append(line)
                     m = KSFT_RE.match(line)
                     if m:
-                        status = "SKIP" if m.group(5) == "SKIP" else (
-                            "FAIL" if m.group(1) == "not ok" or m.group(5) == "TIMEOUT" else "PASS")
+                        status = tap_status(m.group(1), m.group(5))
                         log(t0, f"  {status:4} {m.group(4)}" + (f" ({m.group(6)})" if m.group(6) else ""))
                         current = None
                     elif line.startswith("# selftests: "):
@@ -108,6 +114,8 @@ def run_guest(args, t0):
                         log(t0, f"  {line}")
                     elif BAD_KERNEL_RE.search(line):
                         log(t0, f"  kernel: {line.strip()}")
+                    elif echo and echo.search(line):
+                        log(t0, f"  {line}")
                 logf.flush()
             if time.time() > next_beat:
                 next_beat += 60
@@ -133,11 +141,6 @@ def environment_problems(lines, smp):
     m = re.search(r"nproc (\d+)", up)
     if not m or int(m.group(1)) < smp:
         problems.append(f"guest sees {m.group(1) if m else '?'} CPUs, QEMU gave it {smp}")
-    # lockdep reports once and then turns itself off: it must still be on
-    # after the tests (debug kernels print the line, others do not).
-    lockdep = next((l for l in lines if l.startswith("RSEQ-LAB: lockdep")), "")
-    if lockdep and not re.search(r"debug_locks:\s*1$", lockdep):
-        problems.append(f"lockdep turned itself off during the run ({lockdep[len('RSEQ-LAB: '):]})")
     if smp < 2:
         return problems
     nodes = next((l for l in lines if l.startswith("RSEQ-LAB: numa nodes:")), "")
@@ -164,35 +167,113 @@ def environment_problems(lines, smp):
     return problems
 
 
-def parse(lines):
+MARK_RE = re.compile(r"^RSEQ-LAB: (BEGIN|END) ([A-Z]+)(?: rc=(\d+))?")
+
+
+def sections(lines):
+    """The console cut at guest-init.sh's markers: {NAME: lines between
+    "RSEQ-LAB: BEGIN NAME" and "RSEQ-LAB: END NAME"} and, for every section
+    that ended, {NAME: the rc of its END line, or None}."""
+    body, ended, current = {}, {}, None
+    for line in lines:
+        m = MARK_RE.match(line)
+        if m:
+            current = m.group(2) if m.group(1) == "BEGIN" else None
+            if current:
+                body.setdefault(current, [])
+            else:
+                ended[m.group(2)] = int(m.group(3)) if m.group(3) else None
+        elif current:
+            body[current].append(line)
+    return body, ended
+
+
+def run_problems(args, lines, what, section, timed_out, rc):
+    """What went wrong with the boot itself: a hang, a guest that stopped
+    before its SECTION ended (WHAT names it), a kernel log with bad lines
+    (the DMESG section, else the whole console), lockdep turned off (debug
+    kernels). Returns (problems, bad)."""
+    body, ended = sections(lines)
+    problems = []
+    if timed_out:
+        problems.append(f"guest did not finish within {args.timeout} s (hang?); raise GUEST_TIMEOUT if it is just slow")
+    elif section not in ended:
+        problems.append(f"guest stopped before {what} finished (qemu exit {rc}): panic or crash")
+    elif "DMESG" not in ended:
+        problems.append("no kernel log from the guest")
+    bad = [l for l in (body.get("DMESG") or lines) if BAD_KERNEL_RE.search(l)]
+    if bad:
+        problems.append(f"kernel log shows {len(bad)} WARN/BUG/Oops/panic line(s)")
+    # lockdep reports once and then turns itself off: it must still be on
+    # after the guest's run (debug kernels print the line, others do not).
+    lockdep = next((l for l in lines if l.startswith("RSEQ-LAB: lockdep")), "")
+    if lockdep and not re.search(r"debug_locks:\s*1$", lockdep):
+        problems.append(f"lockdep turned itself off during the run ({lockdep[len('RSEQ-LAB: '):]})")
+    return problems, bad
+
+
+def report(args, lines, verdict, ok, problems, bad, elapsed):
+    """Write the --json verdict (VERDICT plus the common fields), print the
+    problems, the kernel log's bad lines and, unless OK, the console tail."""
+    with open(args.json, "w") as f:
+        json.dump({"label": args.label, **verdict, "problems": problems,
+                   "kernel_log_bad": bad[:50], "seconds": elapsed, "ok": ok}, f, indent=1)
+    for p in problems:
+        print(f"  PROBLEM: {p}")
+    if bad:
+        print("  kernel log lines:")
+        for l in bad[:20]:
+            print(f"    {l}")
+    if not ok:
+        print(f"  console tail ({args.log}):")
+        for l in lines[-30:]:
+            print(f"    | {l}")
+
+
+def kunit_results(dmesg, tree):
+    """The KUnit suites (and their cases) that ran at boot, from the KTAP
+    in the kernel log, read with the tree's own KTAP parser
+    (tools/testing/kunit/kunit_parser.py, what kunit.py uses). Returns
+    (suites, cases, problems); no KTAP in the log is no results.
+
+    The kselftest output is not read with it: run_kselftest.sh prints TAP
+    13 whose nested results are "# "-prefixed lines mixed with the tests'
+    own output, and uses a TIMEOUT directive, neither of which is KTAP."""
+    if not any("TAP version" in l for l in dmesg):
+        return [], [], []
+    sys.path.insert(0, os.path.join(tree, "tools", "testing", "kunit"))
+    try:
+        import kunit_parser
+        import kunit_printer
+    except ImportError as e:
+        return [], [], [f"cannot read the KUnit results: no KTAP parser in {tree} ({e})"]
+    finally:
+        sys.path.pop(0)
+    run = kunit_parser.parse_run_tests(dmesg, kunit_printer.Printer(print=False))
+    S = kunit_parser.TestStatus
+
+    def verdict(name, t):
+        status = {S.SUCCESS: "PASS", S.SKIPPED: "SKIP"}.get(t.status, "FAIL")
+        reason = t.skip_reason if t.status == S.SKIPPED else (
+            "" if t.status == S.SUCCESS else t.status.name.lower())
+        return {"name": name, "status": status, "reason": reason}
+
+    suites = [verdict("kunit:" + t.name, t) for t in run.subtests]
+    cases = [verdict(f"kunit:{t.name}/{c.name}", c) for t in run.subtests for c in t.subtests]
+    problems = []
+    if run.counts.errors:
+        problems.append(f"KUnit KTAP: {run.counts.errors} parse error(s) (kunit_parser.py)")
+    return suites, cases, problems
+
+
+def parse(lines, tree):
     """Extract the verdict from the console lines."""
     tests = []
     subtests = []
     pending_sub = []
     plan = None
-    in_tests = False
-    end_seen = False
-    dmesg = []
-    in_dmesg = False
-    for line in lines:
-        if line.startswith("RSEQ-LAB: BEGIN TESTS"):
-            in_tests = True
-            continue
-        if line.startswith("RSEQ-LAB: END TESTS"):
-            in_tests = False
-            end_seen = True
-            continue
-        if line.startswith("RSEQ-LAB: BEGIN DMESG"):
-            in_dmesg = True
-            continue
-        if line.startswith("RSEQ-LAB: END DMESG"):
-            in_dmesg = False
-            continue
-        if in_dmesg:
-            dmesg.append(line)
-            continue
-        if not in_tests:
-            continue
+    body, _ = sections(lines)
+    for line in body.get("TESTS", []):
         m = PLAN_RE.match(line)
         if m and plan is None:
             plan = int(m.group(1))
@@ -200,7 +281,7 @@ def parse(lines):
         if m:
             # A harness test's own results, nested under the kselftest.
             directive = m.group(3)
-            status = "SKIP" if directive == "SKIP" else ("FAIL" if m.group(1) == "not ok" else "PASS")
+            status = tap_status(m.group(1), directive)
             pending_sub.append({"name": m.group(2).strip(), "status": status,
                                 "reason": (m.group(4) or "").strip()})
             continue
@@ -211,52 +292,22 @@ def parse(lines):
                 subtests.append(sub)
             pending_sub = []
             directive = m.group(5)
-            if directive == "SKIP":
-                status = "SKIP"
-            elif m.group(1) == "not ok" or directive == "TIMEOUT":
-                status = "FAIL"
-            else:
-                status = "PASS"
+            status = tap_status(m.group(1), directive)
             tests.append({"name": m.group(4), "status": status,
                           "reason": (m.group(6) or directive or "").strip()})
-    # KUnit results are in the kernel log: top-level suite result lines.
-    kunit = []
-    depth_suite = None
-    for line in dmesg:
-        m = KUNIT_START_RE.match(line)
-        if m:
-            depth_suite = m.group(1)
-            continue
-        m = KUNIT_SUITE_RE.match(line)
-        if m and depth_suite:
-            status = "SKIP" if m.group(4) else ("FAIL" if m.group(1) == "not ok" else "PASS")
-            if m.group(3) == depth_suite:
-                kunit.append({"name": "kunit:" + depth_suite, "status": status,
-                              "reason": (m.group(5) or "").strip()})
-                depth_suite = None
-            else:
-                subtests.append({"name": f"kunit:{depth_suite}/{m.group(3)}", "status": status,
-                                 "reason": (m.group(5) or "").strip()})
-    bad = [l for l in (dmesg or lines) if BAD_KERNEL_RE.search(l)]
-    return tests, subtests, kunit, plan, end_seen, bool(dmesg), bad
+    kunit, kunit_cases, kunit_problems = kunit_results(body.get("DMESG", []), tree)
+    subtests += kunit_cases
+    return tests, subtests, kunit, plan, kunit_problems
 
 
 BENCH_RE = re.compile(r"^BENCH (\S+) (\S+) (-?[\d.]+)$")
-BENCH_END_RE = re.compile(r"^RSEQ-LAB: END BENCH rc=(\d+)")
 BENCH_SPREAD_RE = re.compile(r"^BENCHSPREAD (\S+) (\S+) (-?[\d.]+) (-?[\d.]+) (\d+)$")
 BENCH_SKIP_RE = re.compile(r"^BENCHSKIP (\S+) (\S+) (.*)$")
 
 
-def bench_main(args, t0):
-    """--bench: boot, collect the BENCH lines, judge only the run itself."""
-    start = time.time()
-    lines, timed_out, rc = run_guest(args, t0)
-    elapsed = int(time.time() - start)
-    results = []
-    end_rc = None
-    dmesg = []
-    in_dmesg = False
-    spreads, skips, infos = [], [], []
+def bench_main(args, lines, elapsed):
+    """--guest bench: the BENCH lines; judges only the run itself."""
+    results, spreads, skips, infos = [], [], [], []
     for line in lines:
         m = BENCH_RE.match(line)
         if m:
@@ -270,40 +321,60 @@ def bench_main(args, t0):
             skips.append({"op": m.group(1), "variant": m.group(2), "reason": m.group(3)})
         if line.startswith("BENCHINFO "):
             infos.append(line[len("BENCHINFO "):])
-        m = BENCH_END_RE.match(line)
-        if m:
-            end_rc = int(m.group(1))
-        if line.startswith("RSEQ-LAB: BEGIN DMESG"):
-            in_dmesg = True
-        elif line.startswith("RSEQ-LAB: END DMESG"):
-            in_dmesg = False
-        elif in_dmesg:
-            dmesg.append(line)
-    bad = [l for l in (dmesg or lines) if BAD_KERNEL_RE.search(l)]
     problems = []
-    if timed_out:
-        problems.append(f"guest did not finish within {args.timeout} s")
-    elif end_rc is None:
-        problems.append(f"guest stopped before the benchmark finished (qemu exit {rc})")
-    elif end_rc != 0:
+    end_rc = sections(lines)[1].get("BENCH")
+    if end_rc:
         problems.append(f"rseq_bench exited with {end_rc}")
     if not results:
         problems.append("no BENCH lines")
-    if bad:
-        problems.append(f"kernel log shows {len(bad)} WARN/BUG/Oops/panic line(s)")
-    ok = not problems
-    with open(args.json, "w") as f:
-        json.dump({"label": args.label, "bench": results, "spread": spreads, "skipped": skips,
-                   "info": infos, "problems": problems,
-                   "kernel_log_bad": bad[:50], "seconds": elapsed, "ok": ok}, f, indent=1)
-    for p in problems:
-        print(f"  PROBLEM: {p}")
-    if not ok:
-        print(f"  console tail ({args.log}):")
-        for l in lines[-30:]:
-            print(f"    | {l}")
-    log(t0, f"{args.label}: {len(results)} measurements, {elapsed} s, {'ok' if ok else 'FAILED'}")
-    return 0 if ok else 1
+    verdict = {"bench": results, "spread": spreads, "skipped": skips, "info": infos}
+    return verdict, problems, True, f"{len(results)} measurements"
+
+
+def soak_main(args, lines, elapsed):
+    """--guest soak: make soak compares the outcome logs; here only the
+    run itself is judged and abi_soak's exit status recorded."""
+    rc = sections(lines)[1].get("SOAK")
+    return {"soak_rc": rc}, [], True, f"abi_soak exit {rc}"
+
+
+def tests_main(args, lines, elapsed):
+    """--guest tests: the kselftest and KUnit verdicts, printed as a table."""
+    tests, subtests, kunit, plan, problems = parse(lines, args.tree)
+    if plan is None and "TESTS" in sections(lines)[1]:
+        problems.append("no TAP plan from the kselftest runner")
+    elif plan is not None and plan != len(tests):
+        problems.append(f"TAP plan says {plan} tests, {len(tests)} reported")
+    problems += environment_problems(lines, args.smp)
+    results = tests + kunit
+    npass = sum(1 for t in results if t["status"] == "PASS")
+    nfail = sum(1 for t in results if t["status"] == "FAIL")
+    nskip = sum(1 for t in results if t["status"] == "SKIP")
+    print(f"\n==== {args.label}: rseq selftests ({elapsed} s in the guest) ====")
+    for t in results:
+        reason = f"  ({t['reason']})" if t["reason"] and t["status"] != "PASS" else ""
+        print(f"  {t['status']:4}  {t['name']}{reason}")
+    if subtests:
+        sp = sum(1 for t in subtests if t["status"] == "PASS")
+        sf = [t for t in subtests if t["status"] == "FAIL"]
+        ss = [t for t in subtests if t["status"] == "SKIP"]
+        print(f"  nested test cases: {sp} passed, {len(sf)} failed, {len(ss)} skipped")
+        for t in sf + ss:
+            reason = f"  ({t['reason']})" if t["reason"] else ""
+            print(f"    {t['status']:4}  {t['name']}{reason}")
+    # The line run.sh and CI read (every problem counts as a failure) is
+    # printed by main() after the problems.
+    return ({"tests": results, "subtests": subtests}, problems, nfail == 0 and npass > 0,
+            f"{npass} passed, {nfail} failed, {nskip} skipped")
+
+
+# What each guest runs (guest-init.sh's LAB_GUEST): the section it runs in,
+# its name in messages and the function that reads its results.
+GUESTS = {
+    "tests": ("TESTS", "the tests", tests_main),
+    "bench": ("BENCH", "the benchmark", bench_main),
+    "soak": ("SOAK", "the soak", soak_main),
+}
 
 
 def main():
@@ -318,65 +389,32 @@ def main():
     ap.add_argument("--memory", default="1G")
     ap.add_argument("--append", default="")
     ap.add_argument("--icount", action="store_true")
-    ap.add_argument("--bench", action="store_true",
-                    help="the guest runs rseq_bench (make bench), not the kselftests")
+    ap.add_argument("--guest", choices=sorted(GUESTS), default="tests",
+                    help="what the guest runs (its /lab.conf's LAB_GUEST)")
+    ap.add_argument("--bench", dest="guest", action="store_const", const="bench",
+                    help="the same as --guest bench")
+    ap.add_argument("--tree", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "out", "linux"),
+                    help="the kernel tree, for its KUnit KTAP parser (default: the lab's out/linux)")
+    ap.add_argument("--echo", default="",
+                    help="also print the console lines that match this regular expression")
     args = ap.parse_args()
     t0 = float(os.environ.get("LAB_T0", time.time()))
-    if args.bench:
-        return bench_main(args, t0)
+    section, what, judge = GUESTS[args.guest]
 
     start = time.time()
     lines, timed_out, rc = run_guest(args, t0)
     elapsed = int(time.time() - start)
-    tests, subtests, kunit, plan, end_seen, have_dmesg, bad = parse(lines)
-    problems = []
-    if timed_out:
-        problems.append(f"guest did not finish within {args.timeout} s (hang?); raise GUEST_TIMEOUT if it is just slow")
-    elif not end_seen:
-        problems.append(f"guest stopped before the tests finished (qemu exit {rc}): panic or crash")
-    if plan is None and end_seen:
-        problems.append("no TAP plan from the kselftest runner")
-    elif plan is not None and plan != len(tests):
-        problems.append(f"TAP plan says {plan} tests, {len(tests)} reported")
-    if not have_dmesg and not timed_out and end_seen:
-        problems.append("no kernel log from the guest")
-    if bad:
-        problems.append(f"kernel log shows {len(bad)} WARN/BUG/Oops/panic line(s)")
-    problems += environment_problems(lines, args.smp)
-
-    results = tests + kunit
-    npass = sum(1 for t in results if t["status"] == "PASS")
-    nfail = sum(1 for t in results if t["status"] == "FAIL")
-    nskip = sum(1 for t in results if t["status"] == "SKIP")
-    ok = not problems and nfail == 0 and npass > 0
-    with open(args.json, "w") as f:
-        json.dump({"label": args.label, "tests": results, "subtests": subtests,
-                   "problems": problems,
-                   "kernel_log_bad": bad[:50], "seconds": elapsed, "ok": ok}, f, indent=1)
-
-    print(f"\n==== {args.label}: rseq selftests ({elapsed} s in the guest) ====")
-    for t in results:
-        reason = f"  ({t['reason']})" if t["reason"] and t["status"] != "PASS" else ""
-        print(f"  {t['status']:4}  {t['name']}{reason}")
-    if subtests:
-        sp = sum(1 for t in subtests if t["status"] == "PASS")
-        sf = [t for t in subtests if t["status"] == "FAIL"]
-        ss = [t for t in subtests if t["status"] == "SKIP"]
-        print(f"  nested test cases: {sp} passed, {len(sf)} failed, {len(ss)} skipped")
-        for t in sf + ss:
-            reason = f"  ({t['reason']})" if t["reason"] else ""
-            print(f"    {t['status']:4}  {t['name']}{reason}")
-    for p in problems:
-        print(f"  PROBLEM: {p}")
-    if bad:
-        print("  kernel log lines:")
-        for l in bad[:20]:
-            print(f"    {l}")
-    if problems or nfail:
-        print(f"  console tail ({args.log}):")
-        for l in lines[-30:]:
-            print(f"    | {l}")
-    print(f"{args.label}: {npass} passed, {nfail + len(problems)} failed, {nskip} skipped")
+    problems, bad = run_problems(args, lines, what, section, timed_out, rc)
+    verdict, more, results_ok, summary = judge(args, lines, elapsed)
+    problems += more
+    ok = results_ok and not problems
+    report(args, lines, verdict, ok, problems, bad, elapsed)
+    if args.guest == "tests":
+        # "N passed, N failed, N skipped", every problem counted as a failure.
+        npass, nfail, nskip = (int(n) for n in re.findall(r"\d+", summary))
+        print(f"{args.label}: {npass} passed, {nfail + len(problems)} failed, {nskip} skipped")
+    else:
+        log(t0, f"{args.label}: {summary}, {elapsed} s, {'ok' if ok else 'FAILED'}")
     return 0 if ok else 1
 
 

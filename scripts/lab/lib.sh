@@ -13,12 +13,18 @@ export LAB_T0
 # The kernel tree the series is applied to, and one build folder per
 # implementation of rseq; DEBUG=1 selects the debug kernel of that
 # implementation (config/debug.config on top), with its own build folder,
-# guest and outputs: VARIANT is IMPL or IMPL-debug.
+# guest and outputs: VARIANT is IMPL or IMPL-debug. DEBUG_ARG is what a
+# next: hint adds to a make command line (" DEBUG=1" or nothing).
 TREE=${LAB_TREE:-$WORK/linux}
 IMPL=${IMPL:-c}
 DEBUG=${DEBUG:-0}
 VARIANT=$IMPL
-[ "$DEBUG" = 1 ] && VARIANT=$IMPL-debug
+DEBUG_ARG=""
+if [ "$DEBUG" = 1 ]; then
+	VARIANT=$IMPL-debug
+	# shellcheck disable=SC2034 # read by the scripts that source lib.sh
+	DEBUG_ARG=" DEBUG=1"
+fi
 BUILD=${LAB_BUILD:-$WORK/build-$VARIANT}
 
 # cargo install puts bindgen into $CARGO_HOME/bin (rustup: ~/.cargo/bin).
@@ -108,9 +114,39 @@ ensure_packages() {
 		die "apt-get install failed for:$missing" "run 'apt-get install$missing' by hand to see why"
 }
 
+# C objects go through ccache, with its cache outside the repository: the
+# second build of a run (IMPL=rust) shares most C objects with the first,
+# and ccache's preprocessor mode hashes the preprocessed source, so exactly
+# the objects that CONFIG_RSEQ_RUST changes are compiled again.
+# LAB_CCACHE=0 compiles without it.
+LAB_CCACHE=${LAB_CCACHE:-1}
+export CCACHE_DIR=${CCACHE_DIR:-$LAB_CACHE/ccache}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-4G}
+
+# kmake_cc: the CC= argument of kmake, if any.
+kmake_cc() {
+	if [ "$LAB_CCACHE" = 1 ] && command -v ccache >/dev/null 2>&1; then
+		printf 'CC=ccache clang%s' "$LLVM_SUFFIX"
+	fi
+}
+
 # kmake ARGS...: make in the kernel tree with the lab's toolchain.
 kmake() {
-	make -C "$TREE" O="$BUILD" LLVM="$LLVM_SUFFIX" "$@"
+	local cc
+	cc=$(kmake_cc)
+	make -C "$TREE" O="$BUILD" LLVM="$LLVM_SUFFIX" ${cc:+"$cc"} "$@"
+}
+
+# ccache_counts: "HITS MISSES" of the lab's ccache so far (0 0 without it).
+ccache_counts() {
+	if [ -z "$(kmake_cc)" ]; then
+		echo "0 0"
+		return
+	fi
+	ccache --print-stats 2>/dev/null | awk '
+		$1 ~ /^(direct|preprocessed)_cache_hit$/ { h += $2 }
+		$1 == "cache_miss" { m = $2 }
+		END { printf "%d %d\n", h, m }'
 }
 
 # Print the kernel version of a source tree as MAJOR.MINOR.SUB.
@@ -134,6 +170,72 @@ ok() {
 bad() {
 	fail=$((fail + 1))
 	log "  FAIL $*"
+}
+
+# tree_has_rseq_rust DIR: whether the kernel tree DIR has
+# CONFIG_RSEQ_RUST, i.e. the series has reached the patch that adds it to
+# init/Kconfig, next to the C implementation's RSEQ options.
+tree_has_rseq_rust() {
+	grep -q -x 'config RSEQ_RUST' "$1/init/Kconfig" 2>/dev/null
+}
+
+# install_busybox ROOT [APPLET...]: Debian's static busybox (the guest has
+# no libraries for it) as ROOT/bin/busybox, with a link in ROOT/bin for
+# every applet but the APPLETs named.
+install_busybox() {
+	local root="$1" busybox=/bin/busybox applet
+	shift
+	file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
+		die "$busybox is missing or not statically linked" "apt-get install busybox-static"
+	mkdir -p "$root/bin"
+	cp "$busybox" "$root/bin/busybox"
+	for applet in $("$busybox" --list); do
+		case " busybox $* " in
+		*" $applet "*) ;;
+		*) ln -s busybox "$root/bin/$applet" ;;
+		esac
+	done
+}
+
+# install_guest_init ROOT CONF...: the lab's /init (guest-init.sh) and its
+# /lab.conf, one CONF line (shell assignment) a line; LAB_GUEST=... names
+# what the guest runs.
+install_guest_init() {
+	local root="$1"
+	shift
+	install -m 0755 "$LAB_ROOT/scripts/lab/guest-init.sh" "$root/init"
+	printf '%s\n' "$@" >"$root/lab.conf"
+}
+
+# pack_initramfs ROOT OUT: the folder ROOT as a gzipped newc cpio archive.
+pack_initramfs() {
+	(cd "$1" && find . | cpio -o -H newc --quiet | gzip -1) >"$2"
+}
+
+# The repository whose series/ and kernel-path files are applied (a lab
+# selftest points it at a scratch repository), and the ref in the kernel
+# tree that records the last head apply-series.sh checked out.
+SERIES_ROOT=${SERIES_ROOT:-$LAB_ROOT}
+export APPLIED_REF=refs/rseq-lab/applied
+
+# build_lock: wait for the machine's kernel build lock (file descriptor 9)
+# and hold it until 'flock -u 9' or the end of the script.
+build_lock() {
+	exec 9>"$BUILD_LOCK"
+	if ! flock -n 9; then
+		log "waiting for another kernel build on this machine ($BUILD_LOCK)"
+		flock 9
+	fi
+}
+
+# tree_idle DIR: stop if the git tree DIR is in the middle of a rebase,
+# merge or cherry-pick.
+tree_idle() {
+	local state
+	for state in rebase-merge rebase-apply MERGE_HEAD CHERRY_PICK_HEAD; do
+		[ ! -e "$(git -C "$1" rev-parse --git-path "$state")" ] ||
+			die "$1 is in the middle of a git operation ($state)" "finish it (git status), then run again"
+	done
 }
 
 case "$DEBUG" in

@@ -8,7 +8,7 @@ set -eu
 
 DEBIAN_PACKAGES="qemu-system-x86 busybox-static flex bison bc libelf-dev
 libssl-dev cpio make gcc libc6-dev rsync kmod xz-utils python3 git shellcheck
-file gcc-multilib"
+file gcc-multilib ccache"
 BINDGEN_VERSION=0.72.1
 
 # The LLVM toolchain of major version $1: clang, lld, llvm and the libclang

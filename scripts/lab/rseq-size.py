@@ -8,7 +8,7 @@ are counted alike:
   roots    the out-of-line rseq entry points of the exit path that exist in
            the build: __rseq_handle_slowpath, __rseq_signal_deliver,
            rseq_debug_update_user_cs, __rseq_debug_syscall_return and the
-           Rust build's rseq_rs_exit_user_update;
+           Rust build's __rseq_exit_user_update (rseq_rs_exit_user_update before);
   callers  every other function that calls or jumps to a root: the entry code
            into which C inlines the fast path (rseq_exit_user_update and
            friends) and from which the Rust build calls its export;
@@ -30,7 +30,8 @@ import subprocess
 import sys
 
 ROOTS = ("__rseq_handle_slowpath", "__rseq_signal_deliver", "rseq_debug_update_user_cs",
-         "__rseq_debug_syscall_return", "rseq_rs_exit_user_update")
+         "__rseq_debug_syscall_return", "rseq_rs_exit_user_update",
+         "__rseq_exit_user_update")
 FUNC_RE = re.compile(r"^[0-9a-f]+ <(.+)>:$")
 REF_RE = re.compile(r"\s(?:call|jmp)\w*\s+[0-9a-f]+ <([^>+]+)(?:\+0x[0-9a-f]+)?>")
 # rseq code, and the Rust helper wrappers, which exist only for Rust callers.

@@ -66,21 +66,19 @@ if [ "${BOOT_ONLY:-0}" != 1 ]; then
 fi
 stage initramfs "$lab/mkinitramfs.sh"
 
-debug_arg=""
-[ "$DEBUG" = 1 ] && debug_arg=" DEBUG=1"
 rc=0
 failed=""
 for boot in "${boots[@]}"; do
 	blabel=${boot%%=*}
 	append="${boot#*=}${GUEST_APPEND:+ $GUEST_APPEND}"
 	append=${append# }
-	step "boot: QEMU TCG, $SMP CPUs, IMPL=$IMPL$debug_arg${append:+, $append} (timeout $GUEST_TIMEOUT s)"
+	step "boot: QEMU TCG, $SMP CPUs, IMPL=$IMPL$DEBUG_ARG${append:+, $append} (timeout $GUEST_TIMEOUT s)"
 	brc=0
 	stage "boot${blabel#"$label"}" python3 "$lab/guest.py" --label "$blabel" \
 		--kernel "$BUILD/arch/x86/boot/bzImage" \
 		--initrd "$WORK/guest-$VARIANT/initramfs.cpio.gz" \
 		--log "$WORK/console-$blabel.log" --json "$WORK/results-$blabel.json" \
-		--timeout "$GUEST_TIMEOUT" --smp "$SMP" --append "$append" || brc=$?
+		--timeout "$GUEST_TIMEOUT" --smp "$SMP" --append "$append" --tree "$TREE" || brc=$?
 	[ "$brc" -eq 0 ] || { rc=$brc; failed="$failed $blabel"; }
 done
 echo
@@ -88,5 +86,5 @@ echo "stage times ($label):"
 sed 's/^/  /' "$times"
 if [ "$rc" -ne 0 ]; then
 	die "rseq selftests failed on$failed" \
-		"read the summaries above; consoles: $WORK/console-<label>.log for:$failed; one test: make run IMPL=$IMPL$debug_arg TESTS=<name>"
+		"read the summaries above; consoles: $WORK/console-<label>.log for:$failed; one test: make run IMPL=$IMPL$DEBUG_ARG TESTS=<name>"
 fi

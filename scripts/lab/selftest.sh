@@ -178,7 +178,7 @@ fi
 # them (KASAN, lockdep, UBSAN, DEBUG_ATOMIC_SLEEP, DEBUG_PREEMPT,
 # DEBUG_LIST, a Rust panic from an overflow check or debug assertion).
 if python3 - "$lab/guest.py" >"$scratch/out" 2>&1 <<'PY'; then
-import importlib.util as u, sys
+import argparse, importlib.util as u, sys
 s = u.spec_from_file_location("guest", sys.argv[1]); g = u.module_from_spec(s); s.loader.exec_module(g)
 reports = {
     "KASAN": "BUG: KASAN: slab-use-after-free in rseq_handle_slowpath+0x2a/0x1c0",
@@ -207,17 +207,19 @@ def console(kernel_log, lockdep="debug_locks:                             1"):
              "ok 1 selftests: rseq: basic_test", "RSEQ-LAB: END TESTS rc=0",
              "RSEQ-LAB: lockdep " + lockdep, "RSEQ-LAB: BEGIN DMESG"]
             + [f"[    1.000000] {l}" for l in clean + kernel_log] + ["RSEQ-LAB: END DMESG"])
+def judge(lines):
+    return g.run_problems(argparse.Namespace(timeout=1), lines, "the tests", "TESTS", False, 0)
 failed = 0
 for name, line in reports.items():
-    bad = g.parse(console([line]))[-1]
+    bad = judge(console([line]))[1]
     print(f"{'ok  ' if bad else 'MISS'} {name}: {line}")
     failed += not bad
-bad = g.parse(console([]))[-1]
-print(f"{'ok  ' if not bad else 'FALSE'} clean debug boot log: {bad or 'no report'}")
-failed += bool(bad)
-env = g.environment_problems(console([], "debug_locks:                             0"), 1)
-print(f"{'ok  ' if env else 'MISS'} lockdep turned off: {env}")
-failed += not env
+problems, bad = judge(console([]))
+print(f"{'ok  ' if not problems else 'FALSE'} clean debug boot log: {problems or 'no problem'}")
+failed += bool(problems)
+problems = [p for p in judge(console([], "debug_locks:                             0"))[0] if "lockdep" in p]
+print(f"{'ok  ' if problems else 'MISS'} lockdep turned off: {problems}")
+failed += not problems
 failed += bool(g.environment_problems(console([]), 1))
 sys.exit(1 if failed else 0)
 PY
@@ -225,6 +227,63 @@ PY
 else
 	bad "debug kernel reports"
 	grep -v '^ok ' "$scratch/out" | sed 's/^/         /'
+fi
+
+# The branch round trip on a scratch repository and kernel tree: the series
+# applied as commits, a commit edited on the branch, written back: the
+# repository's git diff is exactly that edit.
+rt="$scratch/roundtrip"
+fake_kernel "$rt/kdir" 3
+mkdir -p "$rt/repo/series/0001-new" "$rt/repo/series/0002-change" "$rt/repo/kernel"
+printf 'one\ntwo\nthree\n' >"$rt/repo/kernel/new.c"
+printf 'rseq: Add a file\n\nIt is new.\n' >"$rt/repo/series/0001-new/message"
+echo kernel/new.c >"$rt/repo/series/0001-new/files"
+printf 'rseq: Change a file\n\nIt exists.\n' >"$rt/repo/series/0002-change/message"
+git -C "$rt/kdir" checkout -q -b change
+echo '/* more */' >>"$rt/kdir/kernel/rseq.c"
+git -C "$rt/kdir" diff >"$rt/repo/series/0002-change/01-rseq.diff"
+git -C "$rt/kdir" checkout -q -f -
+git -C "$rt/repo" init -q
+git -C "$rt/repo" add -A
+git -C "$rt/repo" -c user.name=t -c user.email=t@t commit -q -m series
+rt_env=(env WORK="$rt/w" KDIR="$rt/kdir" SERIES_ROOT="$rt/repo" LAB_TREE= LAB_BUILD=)
+rt_tree="$rt/w/linux"
+if "${rt_env[@]}" "$lab/prepare-tree.sh" >"$scratch/out" 2>&1 && "${rt_env[@]}" "$lab/apply-series.sh" >>"$scratch/out" 2>&1 &&
+	"${rt_env[@]}" "$lab/series-from-branch.sh" >>"$scratch/out" 2>&1 && [ -z "$(git -C "$rt/repo" status --porcelain)" ]; then
+	ok "round trip without an edit: series/ unchanged"
+else
+	bad "round trip without an edit"
+	tail -n 5 "$scratch/out"
+fi
+# The edit: the new file's second line in the first commit, the changed
+# line in the second, and the second commit's body.
+(
+	cd "$rt_tree"
+	export GIT_AUTHOR_NAME=dev GIT_AUTHOR_EMAIL=dev@example.org GIT_COMMITTER_NAME=dev GIT_COMMITTER_EMAIL=dev@example.org
+	GIT_SEQUENCE_EDITOR="sed -i 's/^pick/edit/'" git rebase -q -i rseq-lab-base
+	sed -i 's/^two$/TWO/' kernel/new.c
+	git commit -q -a --amend --no-edit
+	git rebase --continue
+	sed -i 's|^/\* more \*/$|/* more, edited */|' kernel/rseq.c
+	git commit -q -a --amend -m "rseq: Change a file" -m "It exists, edited."
+	git rebase --continue
+) >"$scratch/out" 2>&1 || { bad "editing the scratch branch"; tail -n 5 "$scratch/out"; }
+expect_error "make apply over a branch edit that is not written back" "has changes that are not in series/" \
+	"${rt_env[@]}" "$lab/apply-series.sh"
+"${rt_env[@]}" "$lab/series-from-branch.sh" >"$scratch/out" 2>&1 || { bad "series-from-branch after the edit"; tail -n 5 "$scratch/out"; }
+got=$(git -C "$rt/repo" diff -U0 | grep -E '^[-+]' | grep -v -E '^(\+\+\+|---) (a/|b/|/dev/null)|^[-+]index ' || true)
+want=$(printf '%s\n' '-two' '+TWO' '-+/* more */' '++/* more, edited */' '-It exists.' '+It exists, edited.')
+if [ "$got" = "$want" ] && [ "$(git -C "$rt/repo" diff --name-only | tr '\n' ' ')" = "kernel/new.c series/0002-change/01-rseq.diff series/0002-change/message " ]; then
+	ok "round trip with an edit: git diff of the repository is exactly the edit"
+else
+	bad "round trip with an edit: git diff of the repository is not the edit"
+	git -C "$rt/repo" diff | sed 's/^/         /' | head -n 30
+fi
+if "${rt_env[@]}" "$lab/apply-series.sh" >"$scratch/out" 2>&1 && grep -q 'left as it is\|series unchanged' "$scratch/out"; then
+	ok "  ... and make apply then leaves the branch as it is"
+else
+	bad "make apply after the write-back"
+	tail -n 5 "$scratch/out"
 fi
 
 # Guests that hang or crash, with the C build's kernel.
@@ -239,7 +298,7 @@ if [ -f "$kernel" ]; then
 		crashes) printf '#!/bin/busybox sh\necho RSEQ-LAB: BEGIN TESTS\nexit 1\n' ;;
 		esac >"$root/init"
 		chmod +x "$root/init"
-		(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$scratch/$kind.cpio.gz"
+		pack_initramfs "$root" "$scratch/$kind.cpio.gz"
 		rc=0
 		python3 "$lab/guest.py" --label "$kind" --kernel "$kernel" --initrd "$scratch/$kind.cpio.gz" \
 			--log "$scratch/$kind.log" --json "$scratch/$kind.json" --timeout 30 >"$scratch/out" 2>&1 || rc=$?

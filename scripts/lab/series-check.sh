@@ -32,7 +32,7 @@ for c in $commits; do
 	subject=$(git -C "$wt" log -1 --format=%s)
 	step "series-check: patch $n/$total: $subject"
 	for impl in c rust; do
-		if [ "$impl" = rust ] && ! grep -rqs '^config RSEQ_RUST$' "$wt/init/Kconfig" "$wt/kernel/rseq/Kconfig"; then
+		if [ "$impl" = rust ] && ! tree_has_rseq_rust "$wt"; then
 			printf '%2d %-4s %-7s %s\n' "$n" "$impl" "n/a" "$subject" >>"$results"
 			continue
 		fi

@@ -62,13 +62,13 @@ esac
 kernels=()
 for impl in $IMPLS; do
 	kernel="$WORK/build-$impl$sfx/arch/x86/boot/bzImage"
-	[ -f "$kernel" ] || die "IMPL=$impl: no $kernel" "build it with 'make build IMPL=$impl${sfx:+ DEBUG=1}' (make soak never builds kernels)"
+	[ -f "$kernel" ] || die "IMPL=$impl: no $kernel" "build it with 'make build IMPL=$impl$DEBUG_ARG' (make soak never builds kernels)"
 	kernels+=("$kernel")
 done
 read -r -a impls <<<"$IMPLS"
 oracle=${impls[0]}
 headers="$WORK/build-$oracle$sfx/usr/include"
-[ -d "$headers/linux" ] || die "no UAPI headers in $headers" "run 'make build IMPL=$oracle'"
+[ -d "$headers/linux" ] || die "no UAPI headers in $headers" "run 'make build IMPL=$oracle$DEBUG_ARG'"
 [ -f "$TREE/tools/include/linux/compiler.h" ] ||
 	die "no kernel tree in $TREE (the soak needs its tools/include)" "run 'make apply'"
 
@@ -79,75 +79,33 @@ gcc -O2 -Wall -static -isystem "$headers" -I "$TREE/tools/include" \
 	-o "$out/root/bin/abi_soak" "$src" -lpthread ||
 	die "cannot compile $src" "the static glibc comes with libc6-dev; fix the compiler errors above"
 
-# The guest: busybox, the soak, an /init that runs it once and powers off.
-busybox=/bin/busybox
-file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
-	die "$busybox is missing or not statically linked" "apt-get install busybox-static"
-cp "$busybox" "$out/root/bin/busybox"
-for applet in $("$busybox" --list); do
-	[ "$applet" = busybox ] || ln -s busybox "$out/root/bin/$applet"
-done
-cat >"$out/root/init" <<'INIT'
-#!/bin/busybox sh
-# /init of the soak guest (written by soak.sh): run abi_soak once with the
-# settings of /soak.conf, then power off (QEMU's -no-reboot exits).
-/bin/busybox mount -t proc proc /proc
-/bin/busybox mount -t sysfs sysfs /sys
-/bin/busybox mount -t devtmpfs devtmpfs /dev 2>/dev/null
-/bin/busybox mount -t tmpfs tmpfs /tmp
-export PATH=/bin
-. /soak.conf
-echo "RSEQ-LAB: guest up: kernel $(uname -r), nproc $(nproc), cmdline: $(cat /proc/cmdline)"
-echo "RSEQ-LAB: BEGIN SOAK"
-GLIBC_TUNABLES=glibc.pthread.rseq=0 /bin/abi_soak
-echo "RSEQ-LAB: END SOAK rc=$?"
-# Debug kernels: lockdep must still be on (it turns itself off after a report).
-[ -r /proc/lockdep_stats ] && echo "RSEQ-LAB: lockdep $(grep -m1 -o 'debug_locks:.*' /proc/lockdep_stats)"
-reboot -f
-INIT
-chmod 0755 "$out/root/init"
+# The guest: busybox, the soak and the lab's /init (guest-init.sh), which
+# runs it once with the settings of its /lab.conf and powers off.
+install_busybox "$out/root"
 
 # boot_soak IMPL KERNEL TAG [ENV...]: boot with the soak settings plus ENV
 # (VAR=value lines); console in $WORK/soak-console-TAG.log.
 boot_soak() {
-	local impl=$1 kernel=$2 tag=$3 console rc line k
+	local impl=$1 kernel=$2 tag=$3 console line conf
 	shift 3
 	console="$WORK/soak-console-$tag.log"
-	{
-		echo "export SOAK_SEED=$SOAK_SEED SOAK_OPS=$SOAK_OPS SOAK_BLOCK=$SOAK_BLOCK SOAK_TOPS=$SOAK_TOPS"
-		for line in "$@"; do echo "export $line"; done
-	} >"$out/root/soak.conf"
-	(cd "$out/root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs-$tag.cpio.gz"
+	conf=(LAB_GUEST=soak "export SOAK_SEED=$SOAK_SEED SOAK_OPS=$SOAK_OPS SOAK_BLOCK=$SOAK_BLOCK SOAK_TOPS=$SOAK_TOPS")
+	for line in "$@"; do conf+=("export $line"); done
+	install_guest_init "$out/root" "${conf[@]}"
+	pack_initramfs "$out/root" "$out/initramfs-$tag.cpio.gz"
 	log "boot IMPL=$impl ($kernel), console $console"
-	set +e
-	timeout "$GUEST_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -m 1G \
-		-smp 2,sockets=2 -kernel "$kernel" -initrd "$out/initramfs-$tag.cpio.gz" \
-		-append "console=ttyS0 panic=-1 oops=panic numa=fake=2 ${GUEST_APPEND:-}" \
-		-display none -monitor none -serial stdio -no-reboot </dev/null 2>&1 |
-		stdbuf -oL tr -d '\r' | tee "$console" | while IFS= read -r line; do
-		case "$line" in
-		"SOAK "*" block "*)
-			# every tenth hash line as progress
-			read -r _ _ _ k _ <<<"$line"
-			if [ $((k % 10)) -eq 9 ]; then log "  $impl: $line"; fi
-			;;
-		"SOAK "* | "ok "* | "not ok "* | *" passed, "*" failed" | "RSEQ-LAB: guest up"*)
-			log "  $impl: $line"
-			;;
-		esac
-	done
-	rc=${PIPESTATUS[0]}
-	set -e
-	[ "$rc" -ne 124 ] || die "IMPL=$impl: the guest did not finish within $GUEST_TIMEOUT s" \
-		"read $console; raise GUEST_TIMEOUT or lower SOAK_OPS"
-	grep -q '^RSEQ-LAB: END SOAK rc=' "$console" ||
-		die "IMPL=$impl: the guest stopped before the soak finished (qemu exit $rc)" "read $console"
+	# Progress: every tenth block hash (block numbers ending in 9), the
+	# soak's own result lines.
+	python3 "$LAB_ROOT/scripts/lab/guest.py" --guest soak --label "soak-$tag" \
+		--kernel "$kernel" --initrd "$out/initramfs-$tag.cpio.gz" \
+		--log "$console" --json "$WORK/soak-$tag.json" --timeout "$GUEST_TIMEOUT" \
+		--append "${GUEST_APPEND:-}" \
+		--echo '^SOAK \S+ block [0-9]*9 |^SOAK (?!\S+ block )|^ok |^not ok |^[0-9]+ passed, [0-9]+ failed$' ||
+		die "IMPL=$impl: the soak guest failed (problems above)" \
+			"read $console; a hang: raise GUEST_TIMEOUT or lower SOAK_OPS"
 	if grep -E -q "$BAD_KERNEL_RE" "$console"; then
 		grep -E "$BAD_KERNEL_RE" "$console" | head -n 5 >&2
 		die "IMPL=$impl: the kernel log shows a WARNING/BUG/Oops" "read $console"
-	fi
-	if grep -E -q '^RSEQ-LAB: lockdep debug_locks: *0' "$console"; then
-		die "IMPL=$impl: lockdep turned itself off during the soak" "read $console for its first report"
 	fi
 }
 

@@ -16,7 +16,7 @@ t_start=$(date +%s)
 "$lab/apply-series.sh"
 
 impls="c"
-if grep -rqs '^config RSEQ_RUST$' "$TREE/init/Kconfig" "$TREE/kernel/rseq/Kconfig"; then
+if tree_has_rseq_rust "$TREE"; then
 	impls="c rust"
 else
 	log "the series has no CONFIG_RSEQ_RUST yet: testing IMPL=c only"
@@ -25,15 +25,17 @@ fi
 # Further boots of each build run the ABI tests with boot parameters:
 # the debug key on (debug-only checks, rseq_debug= parsing) and slice
 # extensions off (rseq_slice_ext=). The first boot skips those tests.
-# Each entry is LABEL=PARAMETERS.
+# Each entry is LABEL=PARAMETERS. The ABI tests are the run_abi_*.sh
+# wrappers, one per program.
 BOOTS="debug=rseq_debug=1 noslice=rseq_slice_ext=0"
+abi_tests=$(cd "$LAB_ROOT/tools/testing/selftests/rseq" && echo run_abi_*_test.sh)
 
 rc=0
 lab_selftest=skipped
 for impl in $impls; do
 	IMPL=$impl SKIP_PROVISION=1 "$lab/run.sh" || rc=1
 	for boot in $BOOTS; do
-		IMPL=$impl RUN_LABEL="$impl+${boot%%=*}" BOOT_ONLY=1 TESTS=run_abi_tests.sh \
+		IMPL=$impl RUN_LABEL="$impl+${boot%%=*}" BOOT_ONLY=1 TESTS="$abi_tests" \
 			GUEST_APPEND="${boot#*=}" "$lab/run.sh" || rc=1
 	done
 	if [ "$impl" = c ]; then

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rseq ABI from a 32-bit (ia32 compat) task on a 64-bit kernel (G13).
+ * rseq ABI from a 32-bit (ia32 compat) task on a 64-bit kernel.
  *
  * The rseq_cs field is 64 bits wide for every ABI; a 32-bit task stores
  * its descriptor address in the low word. The kernel reads the whole
@@ -31,8 +31,8 @@
 /* ia32 TASK_SIZE without the ADDR_LIMIT_3GB personality */
 #define IA32_TASK_SIZE	0xffffe000ULL
 
-static struct abi_rseq area;
-static struct abi_rseq_cs desc;
+static struct rseq area __aligned(ABI_RSEQ_ALIGN);
+static struct rseq_cs desc;
 /* the signature in front of an abort_ip that is never jumped to */
 static const uint32_t sig_then_abort[2] = { ABI_RSEQ_SIG, 0 };
 
@@ -52,7 +52,7 @@ TEST(compat_legacy_registration_writes_ids)
 	ASSERT_EQ(area.rseq_cs, 0);
 	ASSERT_EQ(sys_rseq(&area, 32, 0, ABI_RSEQ_SIG), -1);
 	ASSERT_EQ(errno, EBUSY);
-	ASSERT_EQ(sys_rseq(&area, 32, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG), 0);
+	ASSERT_EQ(sys_rseq(&area, 32, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG), 0);
 	ASSERT_EQ(area.cpu_id, ABI_CPU_ID_UNINITIALIZED);
 }
 
@@ -62,7 +62,7 @@ TEST(compat_v2_registration_writes_ids)
 	ASSERT_EQ(sys_rseq(&area, sizeof(area), 0, ABI_RSEQ_SIG), 0);
 	ASSERT_EQ(area.cpu_id, (uint32_t)abi_cur_cpu());
 	ASSERT_EQ(area.cpu_id_start, area.cpu_id);
-	ASSERT_EQ(sys_rseq(&area, sizeof(area), ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG), 0);
+	ASSERT_EQ(sys_rseq(&area, sizeof(area), RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG), 0);
 }
 
 TEST(compat_registration_error_rows)
@@ -73,38 +73,37 @@ TEST(compat_registration_error_rows)
 	ASSERT_EQ(sys_rseq((char *)&area + 4, 32, 0, ABI_RSEQ_SIG), -1);
 	ASSERT_EQ(errno, EINVAL);
 	ASSERT_EQ(sys_rseq(&area, 32, 0, ABI_RSEQ_SIG), 0);
-	ASSERT_EQ(sys_rseq(&area, 32, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG + 1), -1);
+	ASSERT_EQ(sys_rseq(&area, 32, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG + 1), -1);
 	ASSERT_EQ(errno, EPERM);
-	ASSERT_EQ(sys_rseq(&area, 64, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG), -1);
+	ASSERT_EQ(sys_rseq(&area, 64, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG), -1);
 	ASSERT_EQ(errno, EINVAL);
-	ASSERT_EQ(sys_rseq(&area, 32, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG), 0);
+	ASSERT_EQ(sys_rseq(&area, 32, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG), 0);
 }
 
 /*
  * Child: register a legacy area, store @rseq_cs and raise a signal. The
- * signal delivery evaluates rseq_cs. Exits 0 if the task survived and
+ * signal delivery evaluates rseq_cs. Passes if the task survived and
  * the kernel cleared rseq_cs (the IP is outside the descriptor's range,
  * which is otherwise valid even under the debug mode's full checks).
  */
-static int raise_with_rseq_cs(void *arg)
+static void raise_with_rseq_cs(struct __test_metadata *_metadata, void *arg)
 {
 	uint64_t rseq_cs = *(uint64_t *)arg;
 
 	signal(SIGUSR1, empty_handler);
-	if (sys_rseq(&area, 32, 0, ABI_RSEQ_SIG))
-		return 2;
+	ASSERT_EQ(sys_rseq(&area, 32, 0, ABI_RSEQ_SIG), 0);
 	memset(&desc, 0, sizeof(desc));
 	desc.start_ip = (uintptr_t)empty_handler;
 	desc.post_commit_offset = 1;
 	desc.abort_ip = (uintptr_t)&sig_then_abort[1];
-	ABI_ACCESS_ONCE(area.rseq_cs) = rseq_cs;
+	WRITE_ONCE(area.rseq_cs, rseq_cs);
 	raise(SIGUSR1);
-	return ABI_ACCESS_ONCE(area.rseq_cs) == 0 ? 0 : 3;
+	ASSERT_EQ(READ_ONCE(area.rseq_cs), 0);
 }
 
-static int run_with_rseq_cs(uint64_t rseq_cs)
+static int run_with_rseq_cs(struct __test_metadata *_metadata, uint64_t rseq_cs)
 {
-	return abi_run_child(raise_with_rseq_cs, &rseq_cs);
+	return abi_run_child(_metadata, raise_with_rseq_cs, &rseq_cs);
 }
 
 TEST(compat_rseq_cs_low_word_is_evaluated_and_cleared)
@@ -112,7 +111,7 @@ TEST(compat_rseq_cs_low_word_is_evaluated_and_cleared)
 	int st;
 
 	REQUIRE_COMPAT();
-	st = run_with_rseq_cs((uintptr_t)&desc);
+	st = run_with_rseq_cs(_metadata, (uintptr_t)&desc);
 	ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("wait status %#x", st);
 }
 
@@ -121,7 +120,7 @@ TEST(compat_rseq_cs_high_word_set_kills)
 	int st;
 
 	REQUIRE_COMPAT();
-	st = run_with_rseq_cs((1ULL << 32) | (uintptr_t)&desc);
+	st = run_with_rseq_cs(_metadata, (1ULL << 32) | (uintptr_t)&desc);
 	ASSERT_TRUE(ABI_KILLED_BY_SEGV(st)) TH_LOG("wait status %#x", st);
 }
 
@@ -130,7 +129,7 @@ TEST(compat_rseq_cs_at_task_size_kills)
 	int st;
 
 	REQUIRE_COMPAT();
-	st = run_with_rseq_cs(IA32_TASK_SIZE);
+	st = run_with_rseq_cs(_metadata, IA32_TASK_SIZE);
 	ASSERT_TRUE(ABI_KILLED_BY_SEGV(st)) TH_LOG("wait status %#x", st);
 }
 

@@ -23,10 +23,10 @@
 #if defined(__x86_64__)
 #define ABI_HAVE_CS_ASM 1
 
-long abi_cs_sys(uint64_t *rseq_cs, struct abi_rseq_cs *desc, long nr,
+long abi_cs_sys(__u64 *rseq_cs, struct rseq_cs *desc, long nr,
 		long a1, long a2, long a3);
-long abi_cs_spin(uint64_t *rseq_cs, struct abi_rseq_cs *desc,
-		 volatile int *inflag);
+long abi_cs_spin(__u64 *rseq_cs, struct rseq_cs *desc,
+		 atomic_int *inflag);
 extern const char abi_cs_sys_start[], abi_cs_sys_after[], abi_cs_sys_post[],
 	abi_cs_sys_abort[], abi_cs_sys_abort_end[];
 extern const char abi_cs_spin_start[], abi_cs_spin_post[], abi_cs_spin_abort[];
@@ -82,7 +82,7 @@ asm(".pushsection .text\n\t"
 	".popsection\n");
 
 /* Fill @d with the descriptor of abi_cs_sys. */
-static inline void abi_cs_desc_sys(struct abi_rseq_cs *d)
+static inline void abi_cs_desc_sys(struct rseq_cs *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->start_ip = (uintptr_t)abi_cs_sys_start;
@@ -91,7 +91,7 @@ static inline void abi_cs_desc_sys(struct abi_rseq_cs *d)
 }
 
 /* Fill @d with the descriptor of abi_cs_spin. */
-static inline void abi_cs_desc_spin(struct abi_rseq_cs *d)
+static inline void abi_cs_desc_spin(struct rseq_cs *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->start_ip = (uintptr_t)abi_cs_spin_start;

@@ -2,15 +2,15 @@
 /*
  * rseq ABI: behavior controlled or observed through debugfs (root):
  *
- *  - /sys/kernel/debug/rseq/debug: format and input validation (G17),
- *    read-only enforcement for legacy registrations (G8), the full
- *    critical section validation (G16) and the slice syscall-entry
- *    validation (G26) that only run in debug mode.
- *  - /sys/kernel/debug/rseq/stats: the counters move as specified
- *    (G18), v2 does not write IDs after a plain sleep while legacy does
- *    (G12), and a fault in the inline fast path falls back to the slow
- *    path with identical results (G9).
- *  - /sys/kernel/debug/rseq/slice_ext_nsec bounds (G25).
+ *  - /sys/kernel/debug/rseq/debug: format and input validation,
+ *    read-only enforcement for legacy registrations, the full
+ *    critical section validation and the slice syscall-entry
+ *    validation that only run in debug mode.
+ *  - /sys/kernel/debug/rseq/stats: the counters move as the events
+ *    happen, v2 does not write IDs after a plain sleep while legacy
+ *    does, and a fault in the inline fast path falls back to the slow
+ *    path with identical results.
+ *  - /sys/kernel/debug/rseq/slice_ext_nsec bounds.
  *
  * Every test that flips the debug key restores the previous value.
  */
@@ -30,8 +30,8 @@
 #define STATS_FILE	ABI_DEBUGFS_DIR "/stats"
 #define NSEC_FILE	ABI_DEBUGFS_DIR "/slice_ext_nsec"
 
-static struct abi_rseq area;
-static struct abi_rseq_cs desc;
+static struct rseq area __aligned(ABI_RSEQ_ALIGN);
+static struct rseq_cs desc;
 
 #define REQUIRE_FILE(path) do {						\
 	const char *__path = (path);					\
@@ -86,7 +86,6 @@ FIXTURE_TEARDOWN(dbg)
 		abi_write_file(DEBUG_FILE, self->saved ? "1" : "0");
 }
 
-/* G17 */
 TEST_F(dbg, debugfs_format_and_bad_input)
 {
 	char buf[16];
@@ -110,21 +109,19 @@ TEST_F(dbg, debugfs_format_and_bad_input)
 	ASSERT_EQ(abi_debug_state(), 0);
 }
 
-/* G8: legacy read-only enforcement in debug mode */
-static int legacy_ro_child(void *p)
+/* Legacy read-only enforcement in debug mode */
+static void legacy_ro_child(struct __test_metadata *_metadata, void *p)
 {
-	if (abi_pin_here() < 0)
-		return 30;
-	if (sys_rseq(&area, 32, 0, ABI_RSEQ_SIG))
-		return 31;
+	ASSERT_GE(abi_pin_here(), 0);
+	ASSERT_EQ(sys_rseq(&area, 32, 0, ABI_RSEQ_SIG), 0);
 	area.cpu_id_start ^= 0x100;
 	abi_failed_exec();
-	return 32;
+	/* survived: the parent sees exit 0, not SIGSEGV */
 }
 
 TEST_F(dbg, legacy_readonly_violation_killed_in_debug)
 {
-	int st = abi_run_child(legacy_ro_child, NULL);
+	int st = abi_run_child(_metadata, legacy_ro_child, NULL);
 
 	ASSERT_TRUE(ABI_KILLED_BY_SEGV(st)) TH_LOG("child status %#x", st);
 }
@@ -159,21 +156,20 @@ struct dkill_arg {
  * kill comes from the descriptor check and not from the
  * "syscall inside a CS" rule, except for DK_SYSCALL_IN_CS.
  */
-static int dkill_child(void *p)
+static void dkill_child(struct __test_metadata *_metadata, void *p)
 {
+	static atomic_int inflag;
 	struct dkill_arg *a = p;
 	struct itimerval it = { .it_value = { 0, 20000 } };
-	static volatile int inflag;
 
-	if (sys_rseq(&area, a->len, 0, ABI_RSEQ_SIG))
-		return 30;
+	ASSERT_EQ(sys_rseq(&area, a->len, 0, ABI_RSEQ_SIG), 0);
 	signal(SIGALRM, nop_handler);
 	signal(SIGUSR1, nop_handler);
 	switch (a->kind) {
 	case DK_SYSCALL_IN_CS:
 		desc_sys();
 		abi_cs_sys(&area.rseq_cs, &desc, SYS_getppid, 0, 0, 0);
-		return 31;
+		return;	/* survived: the parent sees exit 0, not SIGSEGV */
 	case DK_START_BEYOND:
 		/* start_ip >= TASK_SIZE dies even with the IP outside */
 		desc_sys();
@@ -204,18 +200,17 @@ static int dkill_child(void *p)
 	}
 	setitimer(ITIMER_REAL, &it, NULL);
 	abi_cs_spin(&area.rseq_cs, &desc, &inflag);
-	return 32;
+	/* survived: the parent sees exit 0, not SIGSEGV */
 }
 
 static void expect_dkill(struct __test_metadata *_metadata, enum dkill k, uint32_t len)
 {
 	struct dkill_arg a = { k, len };
-	int st = abi_run_child(dkill_child, &a);
+	int st = abi_run_child(_metadata, dkill_child, &a);
 
 	ASSERT_TRUE(ABI_KILLED_BY_SEGV(st)) TH_LOG("child status %#x", st);
 }
 
-/* G16 */
 TEST_F(dbg, v2_nonzero_cs_version_killed)
 {
 	expect_dkill(_metadata, DK_VERSION, 64);
@@ -257,81 +252,79 @@ TEST_F(dbg, legacy_syscall_inside_cs_killed)
 }
 
 /* Positive control: a valid descriptor still aborts in debug mode. */
-static volatile uint64_t alrm_ip;
+static atomic_uint_least64_t alrm_ip;
 
 static void alrm_handler(int sig, siginfo_t *si, void *ucv)
 {
 	alrm_ip = ((ucontext_t *)ucv)->uc_mcontext.gregs[REG_RIP];
 }
 
-static int valid_child(void *p)
+static void valid_child(struct __test_metadata *_metadata, void *p)
 {
 	struct itimerval it = { .it_value = { 0, 20000 } };
 	struct sigaction sa = { .sa_sigaction = alrm_handler, .sa_flags = SA_SIGINFO };
-	static volatile int inflag;
+	static atomic_int inflag;
 	int round;
 
-	if (sys_rseq(&area, (uintptr_t)p, 0, ABI_RSEQ_SIG))
-		return 30;
+	ASSERT_EQ(sys_rseq(&area, (uintptr_t)p, 0, ABI_RSEQ_SIG), 0);
 	sigaction(SIGALRM, &sa, NULL);
 	for (round = 0; round < 10; round++) {
 		alrm_ip = 0;
 		desc_spin();
 		setitimer(ITIMER_REAL, &it, NULL);
-		if (abi_cs_spin(&area.rseq_cs, &desc, &inflag) != 1)
-			return 31;
+		ASSERT_EQ(abi_cs_spin(&area.rseq_cs, &desc, &inflag), 1);
 		while (!alrm_ip)
 			;
-		if (alrm_ip == (uintptr_t)abi_cs_spin_abort)
-			return area.rseq_cs == 0 ? 0 : 32;
+		if (alrm_ip == (uintptr_t)abi_cs_spin_abort) {
+			ASSERT_EQ(area.rseq_cs, 0);
+			return;
+		}
 	}
-	return 33;
+	ASSERT_LT(round, 10) TH_LOG("no timer signal aborted the CS in 10 rounds");
 }
 
 TEST_F(dbg, v2_valid_cs_aborts_on_irq_signal)
 {
-	int st = abi_run_child(valid_child, (void *)64);
+	int st = abi_run_child(_metadata, valid_child, (void *)64);
 
 	ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("child status %#x", st);
 }
 
 TEST_F(dbg, legacy_valid_cs_aborts_on_irq_signal)
 {
-	int st = abi_run_child(valid_child, (void *)32);
+	int st = abi_run_child(_metadata, valid_child, (void *)32);
 
 	ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("child status %#x", st);
 }
 #endif /* ABI_HAVE_CS_ASM */
 
 /* Debug mode evaluates rseq_cs on every ID update, not only after IRQs. */
-static int bogus_cs_update_child(void *p)
+static void bogus_cs_update_child(struct __test_metadata *_metadata, void *p)
 {
-	if (abi_pin_here() < 0)
-		return 30;
-	if (sys_rseq(&area, (uintptr_t)p, 0, ABI_RSEQ_SIG))
-		return 31;
+	ASSERT_GE(abi_pin_here(), 0);
+	ASSERT_EQ(sys_rseq(&area, (uintptr_t)p, 0, ABI_RSEQ_SIG), 0);
 	area.rseq_cs = ~0ULL;
 	abi_failed_exec();
 	usleep(500);
 	area.rseq_cs = 0;
-	return 32;
+	/* survived: the parent sees exit 0, not SIGSEGV */
 }
 
 TEST_F(dbg, legacy_forced_update_evaluates_bogus_rseq_cs)
 {
-	int st = abi_run_child(bogus_cs_update_child, (void *)32);
+	int st = abi_run_child(_metadata, bogus_cs_update_child, (void *)32);
 
 	ASSERT_TRUE(ABI_KILLED_BY_SEGV(st)) TH_LOG("child status %#x", st);
 }
 
 TEST_F(dbg, v2_forced_update_evaluates_bogus_rseq_cs)
 {
-	int st = abi_run_child(bogus_cs_update_child, (void *)64);
+	int st = abi_run_child(_metadata, bogus_cs_update_child, (void *)64);
 
 	ASSERT_TRUE(ABI_KILLED_BY_SEGV(st)) TH_LOG("child status %#x", st);
 }
 
-/* G26: debug slice syscall-entry validation */
+/* Debug slice syscall-entry validation */
 static struct abi_noise noise;
 
 /* Spin with request set until granted. 0 on grant, 1 if none in time. */
@@ -341,57 +334,61 @@ static int get_grant(void)
 	unsigned long i;
 
 	while (abi_now_ns() < end) {
-		ABI_ACCESS_ONCE(area.slice_ctrl.request) = 1;
-		for (i = 1; ABI_ACCESS_ONCE(area.slice_ctrl.all) == 1; i++)
+		WRITE_ONCE(area.slice_ctrl.request, 1);
+		for (i = 1; READ_ONCE(area.slice_ctrl.all) == 1; i++)
 			if (!(i & 0xfffff) && abi_now_ns() > end)
 				return 1;
-		if (ABI_ACCESS_ONCE(area.slice_ctrl.all) == (1U << 8))
+		if (READ_ONCE(area.slice_ctrl.all) == (1U << 8))
 			return 0;
 	}
 	return 1;
 }
 
-static int slice_debug_child(void *p)
+static void slice_debug_child(struct __test_metadata *_metadata, void *p)
 {
 	long mode = (long)p;
 	pthread_t t;
 	int cpu, tries;
 
 	cpu = abi_pin_here();
-	if (sys_rseq(&area, 64, ABI_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG))
-		return 30;
-	if (!(area.flags & ABI_CS_FLAG_SLICE_ENABLED))
-		return abi_slice_expected() ? 34 : 4;	/* 4: SKIP, not available */
-	if (abi_noise_start(&noise, cpu, &t))
-		return 31;
+	ASSERT_EQ(sys_rseq(&area, 64, RSEQ_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG), 0);
+	if (!(area.flags & RSEQ_CS_FLAG_SLICE_EXT_ENABLED)) {
+		ASSERT_FALSE(abi_slice_expected())
+			TH_LOG("DEFAULT_ON did not enable the extension");
+		SKIP(return, "slice extension not available");
+	}
+	ASSERT_EQ(abi_noise_start(&noise, cpu, &t), 0);
 	for (tries = 0; tries < 50; tries++) {
 		if (get_grant())
 			break;
 		/* granted: corrupt the control word, then make a syscall */
 		if (mode == 0)
-			ABI_ACCESS_ONCE(area.slice_ctrl.request) = 1;
+			WRITE_ONCE(area.slice_ctrl.request, 1);
 		else
-			ABI_ACCESS_ONCE(area.slice_ctrl.all) = 0;
+			WRITE_ONCE(area.slice_ctrl.all, 0);
 		/*
 		 * If the grant expired in between, the kernel already
 		 * revoked it and rewrote the word: no check, retry.
 		 */
 		syscall(SYS_getppid);
 		if (mode == 0)
-			ABI_ACCESS_ONCE(area.slice_ctrl.all) = 0;
+			WRITE_ONCE(area.slice_ctrl.all, 0);
 	}
 	abi_noise_stop(&noise, t);
-	return tries ? 33 : 5;
+	if (!tries)
+		SKIP(return, "no slice grant observed in 4s");
+	/* survived a grant (the parent sees exit 0, not SIGSEGV) */
 }
 
 static void slice_debug(struct __test_metadata *_metadata, long mode)
 {
-	int st = abi_run_child(slice_debug_child, (void *)mode);
+	int st = abi_run_child(_metadata, slice_debug_child, (void *)mode);
 
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 4)
-		SKIP(return, "slice extension not available");
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 5)
-		SKIP(return, "no slice grant observed in 4s");
+	if (WIFEXITED(st) && WEXITSTATUS(st) == KSFT_SKIP) {
+		/* the child's SKIP() recorded the reason with the harness */
+		_metadata->exit_code = KSFT_SKIP;
+		return;
+	}
 	ASSERT_TRUE(ABI_KILLED_BY_SEGV(st)) TH_LOG("child status %#x", st);
 }
 
@@ -410,7 +407,7 @@ TEST_F(dbg, slice_granted_cleared_by_user_then_syscall_killed)
 }
 
 /*
- * G17: rseq_debug= on the boot command line. Only meaningful when the
+ * The rseq_debug= parameter on the boot command line. Only meaningful when the
  * guest was booted with it (e.g. GUEST_APPEND="rseq_debug=1" in the
  * lab); SKIPs otherwise. A valid value sets the key; an invalid one is
  * still consumed by the handler (it returns -EINVAL, which __setup
@@ -430,7 +427,7 @@ TEST(boot_param_rseq_debug)
 	ASSERT_EQ(abi_init_env_has("rseq_debug=", val), 0);
 }
 
-/* ---- G25: slice_ext_nsec ---- */
+/* ---- slice_ext_nsec ---- */
 TEST(slice_ext_nsec_bounds)
 {
 	char saved[32], buf[32];
@@ -451,7 +448,7 @@ TEST(slice_ext_nsec_bounds)
 	ASSERT_EQ(abi_write_file(NSEC_FILE, saved), 0);
 }
 
-/* ---- G18 / G12 / G9: stats ---- */
+/* ---- Stats ---- */
 #define NSTATS 13
 static const char *const stat_names[NSTATS] = {
 	"exit", "signal", "slowp", "fastp", "ids", "cs", "clear", "fixup",
@@ -571,7 +568,7 @@ TEST(stats_count_cs_fixup_and_clear)
 #endif
 
 /*
- * G12: v2 writes IDs only when they changed; legacy on every switch.
+ * v2 writes IDs only when they changed; legacy on every switch.
  * Sleep @n times on one CPU and return the ids: counter delta; *switches
  * receives the voluntary context switches the sleeps caused (a sleep
  * whose timer expired before the task scheduled out does not switch).
@@ -625,14 +622,14 @@ TEST(stats_v2_sleep_does_not_rewrite_ids)
 }
 
 /*
- * G9: an rseq area whose page table entry is gone (a shared memfd page
+ * An rseq area whose page table entry is gone (a shared memfd page
  * mapped again; the contents survive in the page cache) makes
  * the inline fast path fault with page faults disabled. The slow path
  * must produce the same results: IDs written, v2 read-only check.
  */
 static int shared_fd = -1;
 
-static struct abi_rseq *shared_area(void)
+static struct rseq *shared_area(void)
 {
 	void *p;
 
@@ -648,7 +645,7 @@ static struct abi_rseq *shared_area(void)
  * page again over the old mapping (works without CONFIG_ADVISE_SYSCALLS,
  * which MADV_DONTNEED would need).
  */
-static int drop_pte(struct abi_rseq *rs)
+static int drop_pte(struct rseq *rs)
 {
 	void *p = mmap(rs, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
 		       shared_fd, 0);
@@ -658,7 +655,7 @@ static int drop_pte(struct abi_rseq *rs)
 
 TEST(fastpath_fault_falls_back_to_slowpath)
 {
-	struct abi_rseq *rs = shared_area();
+	struct rseq *rs = shared_area();
 	struct stats a, b;
 	bool have_stats;
 	int i;
@@ -684,22 +681,20 @@ TEST(fastpath_fault_falls_back_to_slowpath)
 		ASSERT_GE(DELTA(a, b, S_SLOWP), 10);
 		ASSERT_GE(DELTA(a, b, S_IDS), 10);
 	}
-	ASSERT_EQ(sys_rseq(rs, 64, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG), 0);
+	ASSERT_EQ(sys_rseq(rs, 64, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG), 0);
 }
 
-static int slowpath_ro_child(void *p)
+static void slowpath_ro_child(struct __test_metadata *_metadata, void *p)
 {
-	struct abi_rseq *rs = shared_area();
+	struct rseq *rs = shared_area();
 
-	if (!rs || abi_pin_here() < 0)
-		return 30;
-	if (sys_rseq(rs, 64, 0, ABI_RSEQ_SIG))
-		return 31;
+	ASSERT_NE(rs, NULL);
+	ASSERT_GE(abi_pin_here(), 0);
+	ASSERT_EQ(sys_rseq(rs, 64, 0, ABI_RSEQ_SIG), 0);
 	rs->node_id ^= 0x10;
-	if (drop_pte(rs))
-		return 32;
+	ASSERT_EQ(drop_pte(rs), 0);
 	abi_failed_exec();
-	return 33;
+	/* survived: the parent sees exit 0, not SIGSEGV */
 }
 
 TEST(slowpath_enforces_v2_readonly_after_fastpath_fault)
@@ -707,7 +702,7 @@ TEST(slowpath_enforces_v2_readonly_after_fastpath_fault)
 	int st;
 
 	ABI_REQUIRE_OWN_RSEQ();
-	st = abi_run_child(slowpath_ro_child, NULL);
+	st = abi_run_child(_metadata, slowpath_ro_child, NULL);
 	ASSERT_TRUE(ABI_KILLED_BY_SEGV(st)) TH_LOG("child status %#x", st);
 }
 

@@ -33,7 +33,7 @@
 #define IDS_MAX_NODES	64
 
 /* Every thread registers its own area. */
-static __thread struct abi_rseq tls_area;
+static __thread struct rseq tls_area __aligned(ABI_RSEQ_ALIGN);
 
 static int reg_self(uint32_t len)
 {
@@ -42,12 +42,12 @@ static int reg_self(uint32_t len)
 
 static uint32_t my_cid(void)
 {
-	return ABI_ACCESS_ONCE(tls_area.mm_cid);
+	return READ_ONCE(tls_area.mm_cid);
 }
 
 static uint32_t my_cpu(void)
 {
-	return ABI_ACCESS_ONCE(tls_area.cpu_id);
+	return READ_ONCE(tls_area.cpu_id);
 }
 
 /* Pin the calling thread to @cpu and return once it runs there. */
@@ -78,12 +78,13 @@ static int sysfs_node_of(int cpu)
 static int sysfs_cpu_count(const char *path)
 {
 	char buf[256], *tok, *save;
-	int n = 0, a, b;
+	int n = 0, a, b, r;
 
 	if (abi_read_file(path, buf, sizeof(buf)) <= 0)
 		return -1;
 	for (tok = strtok_r(buf, ",\n", &save); tok; tok = strtok_r(NULL, ",\n", &save)) {
-		switch (sscanf(tok, "%d-%d", &a, &b)) {
+		r = sscanf(tok, "%d-%d", &a, &b);
+		switch (r) {
 		case 1:
 			n++;
 			break;
@@ -175,7 +176,7 @@ FIXTURE_VARIANT_ADD(ids, legacy) {
 };
 
 FIXTURE_VARIANT_ADD(ids, v2) {
-	.len = sizeof(struct abi_rseq),
+	.len = sizeof(struct rseq),
 };
 
 FIXTURE_SETUP(ids)
@@ -201,8 +202,7 @@ TEST_F(ids, node_id_is_node_of_cpu_id)
 	for (i = 1; i < n; i++)
 		two_nodes |= sysfs_node_of(cpus[i]) != node0;
 	if (node0 < 0 || !two_nodes)
-		SKIP(return, "%s", "the allowed CPUs are not on two NUMA nodes "
-		     "(CONFIG_NUMA, numa=fake=2)");
+		SKIP(return, "allowed CPUs not on two NUMA nodes (CONFIG_NUMA, numa=fake=2)");
 
 	here = abi_pin_here();
 	ASSERT_GE(here, 0);
@@ -341,26 +341,22 @@ static void *idle_peer(void *p)
  * An mm whose tasks may only run on one CPU: max_cids is 1, so two
  * threads of it both read ID 0, on a CPU other than CPU 0.
  */
-static int one_cpu_child(void *arg)
+static void one_cpu_child(struct __test_metadata *_metadata, void *arg)
 {
 	uint32_t *res = arg, len = res[0];
 	struct peer t = { .len = len };
 	pthread_t th;
 
-	if (reg_self(len))
-		return 10;
-	if (pthread_create(&th, NULL, idle_peer, &t))
-		return 11;
+	ASSERT_EQ(reg_self(len), 0);
+	ASSERT_EQ(pthread_create(&th, NULL, idle_peer, &t), 0);
 	pthread_join(th, NULL);
-	if (t.err)
-		return 12;
+	ASSERT_EQ(t.err, 0);
 	/* The main thread schedules in after the join: converged too. */
 	usleep(1000);
 	res[1] = my_cid();
 	res[2] = t.cid;
 	res[3] = my_cpu();
 	res[4] = t.cpu_id;
-	return 0;
 }
 
 TEST_F(ids, mm_cid_one_allowed_cpu_gives_zero)
@@ -374,7 +370,7 @@ TEST_F(ids, mm_cid_one_allowed_cpu_gives_zero)
 	res[0] = variant->len;
 	/* The child's mm starts with the CPUs its first task may use. */
 	ASSERT_EQ(go_to(self->cpu_b), 0);
-	st = abi_run_child(one_cpu_child, res);
+	st = abi_run_child(_metadata, one_cpu_child, res);
 	ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("child status %#x", st);
 	EXPECT_EQ(res[3], (uint32_t)self->cpu_b);
 	EXPECT_EQ(res[4], (uint32_t)self->cpu_b);
@@ -389,11 +385,11 @@ TEST_F(ids, mm_cid_one_allowed_cpu_gives_zero)
  * at a later schedule-in, without a migration.
  */
 struct converge {
+	struct __test_metadata *metadata;	/* the survivor asserts */
 	uint32_t len;
 	int cpu;
 	atomic_int phase;
 	pid_t leader;
-	int err;
 	uint32_t before, after, cpu_before, cpu_after;
 	int sleeps;
 };
@@ -412,12 +408,11 @@ static bool leader_is_zombie(pid_t pid)
 static void *survivor(void *arg)
 {
 	struct converge *c = arg;
+	struct __test_metadata *_metadata = c->metadata;
 	struct timespec ms = { 0, 1000000 };
 
-	if (go_to(c->cpu) || reg_self(c->len)) {
-		c->err = 1;
-		exit(20);
-	}
+	ASSERT_EQ(go_to(c->cpu), 0);
+	ASSERT_EQ(reg_self(c->len), 0);
 	c->before = my_cid();
 	c->cpu_before = my_cpu();
 	atomic_store(&c->phase, 1);
@@ -430,22 +425,23 @@ static void *survivor(void *arg)
 	}
 	c->after = my_cid();
 	c->cpu_after = my_cpu();
-	exit(abi_cur_cpu() == c->cpu ? 0 : 21);
+	/* no migration */
+	ASSERT_EQ(abi_cur_cpu(), c->cpu);
+	exit(0);
 }
 
-static int converge_child(void *arg)
+static void converge_child(struct __test_metadata *_metadata, void *arg)
 {
 	struct converge *c = arg;
 	pthread_t th;
 
+	c->metadata = _metadata;
 	c->leader = getpid();
-	if (pthread_create(&th, NULL, survivor, c))
-		return 22;
+	ASSERT_EQ(pthread_create(&th, NULL, survivor, c), 0);
 	while (atomic_load(&c->phase) < 1)
 		sched_yield();
 	/* End only this thread, without glibc's unwinding (libgcc_s). */
 	syscall(SYS_exit, 0);
-	return 23;
 }
 
 TEST_F(ids, mm_cid_converges_after_sibling_exit)
@@ -457,9 +453,8 @@ TEST_F(ids, mm_cid_converges_after_sibling_exit)
 	ASSERT_NE(c, NULL);
 	c->len = variant->len;
 	c->cpu = self->cpu_b;
-	st = abi_run_child(converge_child, c);
+	st = abi_run_child(_metadata, converge_child, c);
 	ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("child status %#x", st);
-	ASSERT_EQ(c->err, 0);
 	EXPECT_EQ(c->before, 1U) TH_LOG("second user of the mm");
 	EXPECT_EQ(c->cpu_before, (uint32_t)self->cpu_b);
 	/* No migration, yet the new ID was written. */
@@ -473,6 +468,7 @@ TEST_F(ids, mm_cid_converges_after_sibling_exit)
  * single user, ID 0.
  */
 struct exec_res {
+	struct __test_metadata *metadata;	/* the exec thread asserts */
 	uint32_t len;
 	int cpu;
 	int shm_fd;
@@ -484,40 +480,48 @@ struct exec_res {
 static void *exec_thread(void *arg)
 {
 	struct exec_res *r = arg;
+	struct __test_metadata *_metadata = r->metadata;
 	char fd_arg[16];
-	char *argv[] = { "abi_ids_test", IDS_EXEC_ARG, fd_arg, NULL };
+	char *const argv[] = { "abi_ids_test", IDS_EXEC_ARG, fd_arg, NULL };
 
-	if (go_to(r->cpu) || reg_self(r->len))
-		exit(30);
+	ASSERT_EQ(go_to(r->cpu), 0);
+	ASSERT_EQ(reg_self(r->len), 0);
 	r->before = my_cid();
 	r->cpu_before = my_cpu();
 	snprintf(fd_arg, sizeof(fd_arg), "%d", r->shm_fd);
 	execv("/proc/self/exe", argv);
 	r->exec_err = errno;
-	exit(31);
+	ASSERT_TRUE(0) TH_LOG("execv: %s", strerror(r->exec_err));
+	return NULL;
 }
 
-static int exec_parent(void *arg)
+static void exec_parent(struct __test_metadata *_metadata, void *arg)
 {
 	struct exec_res *r = arg;
 	pthread_t th;
 
-	if (pthread_create(&th, NULL, exec_thread, r))
-		return 32;
+	r->metadata = _metadata;
+	ASSERT_EQ(pthread_create(&th, NULL, exec_thread, r), 0);
 	pthread_join(th, NULL);	/* exec() ends this thread */
-	return 33;
+	ASSERT_TRUE(0) TH_LOG("exec did not replace the process");
 }
 
-/* The program started by exec_thread(): report the IDs of its new mm. */
+/*
+ * The program started by exec_thread(): report the IDs of its new mm.
+ * It has no harness: it says what failed and exits 1.
+ */
 static int exec_child(int fd)
 {
 	struct exec_res *r = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 
-	if (r == MAP_FAILED)
-		return 40;
+	if (r == MAP_FAILED) {
+		printf("# exec child: mmap: %s\n", strerror(errno));
+		return 1;
+	}
 	if (reg_self(r->len)) {
 		r->child_err = errno;
-		return 41;
+		printf("# exec child: registration: %s\n", strerror(errno));
+		return 1;
 	}
 	r->after = my_cid();
 	r->cpu_after = my_cpu();
@@ -538,7 +542,7 @@ TEST_F(ids, mm_cid_restarts_after_exec)
 	r->len = variant->len;
 	r->cpu = self->cpu_b;
 	r->shm_fd = fd;
-	st = abi_run_child(exec_parent, r);
+	st = abi_run_child(_metadata, exec_parent, r);
 	ASSERT_TRUE(ABI_EXITED_OK(st))
 		TH_LOG("child status %#x, exec errno %d, rseq errno %d",
 		       st, r->exec_err, r->child_err);

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * rseq ABI: registration across fork, thread creation, vfork, CLONE_VM,
- * successful and failed execve, and PTRACE_GET_RSEQ_CONFIGURATION
- * (gaps G6 and G27 of the rseq specification).
+ * successful and failed execve, and PTRACE_GET_RSEQ_CONFIGURATION.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -12,57 +11,48 @@
 
 #include "../kselftest_harness.h"
 
-#ifndef PTRACE_GET_RSEQ_CONFIGURATION
-#define PTRACE_GET_RSEQ_CONFIGURATION	0x420f
-#endif
-
-struct abi_ptrace_rseq_conf {
-	uint64_t rseq_abi_pointer;
-	uint32_t rseq_abi_size;
-	uint32_t signature;
-	uint32_t flags;
-	uint32_t pad;
-};
-
 #define EXEC_CHILD_ENV	"RSEQ_ABI_EXEC_CHILD"
 
-static struct abi_rseq area;
-static struct abi_rseq area2;
+static struct rseq area __aligned(ABI_RSEQ_ALIGN);
+static struct rseq area2 __aligned(ABI_RSEQ_ALIGN);
 
 /*
  * When re-executed by the exec test, check that the new image starts
- * unregistered: a fresh registration must succeed.
+ * unregistered: a fresh registration must succeed and get the IDs. The
+ * new image has no harness: it says what failed and exits 1.
  */
 __attribute__((constructor)) static void exec_child_check(void)
 {
-	static struct abi_rseq fresh;
+	static struct rseq fresh __aligned(ABI_RSEQ_ALIGN);
 
 	if (!getenv(EXEC_CHILD_ENV))
 		return;
-	if (sys_rseq(&fresh, 64, 0, ABI_RSEQ_SIG))
-		_exit(20 + (errno & 0x3f));
-	if ((int)fresh.cpu_id != abi_cur_cpu())
-		_exit(3);
+	if (sys_rseq(&fresh, 64, 0, ABI_RSEQ_SIG)) {
+		printf("# exec child: registration failed: %s\n", strerror(errno));
+		_exit(1);
+	}
+	if ((int)fresh.cpu_id != abi_cur_cpu()) {
+		printf("# exec child: cpu_id %u, running on CPU %d\n",
+		       fresh.cpu_id, abi_cur_cpu());
+		_exit(1);
+	}
 	_exit(0);
 }
 
-/* G6: fork */
-static int fork_child_inherits(void *arg)
+/* Fork */
+static void fork_child_inherits(struct __test_metadata *_metadata, void *arg)
 {
 	uint32_t len = (uintptr_t)arg;
 
 	/* identical registration: EBUSY, i.e. still registered */
-	if (sys_rseq(&area, len, 0, ABI_RSEQ_SIG) != -1 || errno != EBUSY)
-		return 1;
-	if (sys_rseq(&area, len, 0, ABI_RSEQ_SIG + 1) != -1 || errno != EPERM)
-		return 2;
-	if ((int)area.cpu_id != abi_cur_cpu() || area.cpu_id_start != area.cpu_id)
-		return 3;
-	if (sys_rseq(&area, len, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG))
-		return 4;
-	if (area.cpu_id != ABI_CPU_ID_UNINITIALIZED)
-		return 5;
-	return 0;
+	ASSERT_EQ(sys_rseq(&area, len, 0, ABI_RSEQ_SIG), -1);
+	ASSERT_EQ(errno, EBUSY);
+	ASSERT_EQ(sys_rseq(&area, len, 0, ABI_RSEQ_SIG + 1), -1);
+	ASSERT_EQ(errno, EPERM);
+	ASSERT_EQ((int)area.cpu_id, abi_cur_cpu());
+	ASSERT_EQ(area.cpu_id_start, area.cpu_id);
+	ASSERT_EQ(sys_rseq(&area, len, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG), 0);
+	ASSERT_EQ(area.cpu_id, ABI_CPU_ID_UNINITIALIZED);
 }
 
 static void check_fork(struct __test_metadata *_metadata, uint32_t len)
@@ -70,7 +60,7 @@ static void check_fork(struct __test_metadata *_metadata, uint32_t len)
 	int st;
 
 	ASSERT_EQ(sys_rseq(&area, len, 0, ABI_RSEQ_SIG), 0);
-	st = abi_run_child(fork_child_inherits, (void *)(uintptr_t)len);
+	st = abi_run_child(_metadata, fork_child_inherits, (void *)(uintptr_t)len);
 	ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("child status %#x", st);
 	/* parent unaffected by the child's unregistration */
 	errno = 0;
@@ -91,12 +81,11 @@ TEST(fork_child_inherits_v2_registration)
 	check_fork(_metadata, 64);
 }
 
-static int v2_mode_probe_child(void *arg)
+static void v2_mode_probe_child(struct __test_metadata *_metadata, void *arg)
 {
 	/* v2 mode is inherited: a read-only violation is detected. */
 	area.mm_cid ^= 0x4000;
 	abi_failed_exec();
-	return 0;
 }
 
 TEST(fork_child_inherits_v2_mode)
@@ -105,7 +94,7 @@ TEST(fork_child_inherits_v2_mode)
 
 	ABI_REQUIRE_OWN_RSEQ();
 	ASSERT_EQ(sys_rseq(&area, 64, 0, ABI_RSEQ_SIG), 0);
-	st = abi_run_child(v2_mode_probe_child, NULL);
+	st = abi_run_child(_metadata, v2_mode_probe_child, NULL);
 	ASSERT_TRUE(ABI_KILLED_BY_SEGV(st)) TH_LOG("child status %#x", st);
 }
 
@@ -114,35 +103,32 @@ TEST(fork_child_inherits_v2_mode)
  * (wake_up_new_task() marks them changed). For v2 that write validates
  * the inherited user values against the inherited kernel cache first.
  */
-static int fork_first_return_child(void *arg)
+static void fork_first_return_child(struct __test_metadata *_metadata, void *arg)
 {
-	return (int)area.cpu_id_start == abi_cur_cpu() ? 0 : 1;
+	ASSERT_EQ((int)area.cpu_id_start, abi_cur_cpu());
 }
 
 /*
  * The intermediate process makes the violation and forks; it may itself
  * get an ID update while its cpu_id_start is modified (the fork can
- * reschedule it and change its MM CID), so it only reports the child's
- * fate: 10 killed by SIGSEGV, 11 clean exit, 12 other.
+ * reschedule it and change its MM CID) and die by SIGSEGV itself, which
+ * the caller retries. It checks the child's fate: a legacy child finds
+ * its IDs rewritten, a v2 child is killed.
  */
-static int fork_first_return_parent(void *arg)
+static void fork_first_return_parent(struct __test_metadata *_metadata, void *arg)
 {
 	uint32_t len = (uintptr_t)arg, real;
 	int st;
 
-	if (abi_pin_here() < 0)
-		return 20;
-	if (sys_rseq(&area, len, 0, ABI_RSEQ_SIG))
-		return 21;
+	ASSERT_GE(abi_pin_here(), 0);
+	ASSERT_EQ(sys_rseq(&area, len, 0, ABI_RSEQ_SIG), 0);
 	real = area.cpu_id_start;
 	area.cpu_id_start = 0x7777;
-	st = abi_run_child(fork_first_return_child, NULL);
+	st = abi_run_child(_metadata, fork_first_return_child, NULL);
 	area.cpu_id_start = real;
-	if (ABI_KILLED_BY_SEGV(st))
-		return 10;
-	if (ABI_EXITED_OK(st))
-		return 11;
-	return 12;
+	/* legacy: the IDs were rewritten; v2: the child was killed */
+	ASSERT_TRUE(len == 32 ? ABI_EXITED_OK(st) : ABI_KILLED_BY_SEGV(st))
+		TH_LOG("%s child status %#x", len == 32 ? "legacy" : "v2", st);
 }
 
 static void fork_first_return(struct __test_metadata *_metadata, uint32_t len)
@@ -150,11 +136,10 @@ static void fork_first_return(struct __test_metadata *_metadata, uint32_t len)
 	int st, tries;
 
 	for (tries = 0; tries < 5; tries++) {
-		st = abi_run_child(fork_first_return_parent, (void *)(uintptr_t)len);
+		st = abi_run_child(_metadata, fork_first_return_parent, (void *)(uintptr_t)len);
 		if (ABI_KILLED_BY_SEGV(st))
 			continue;	/* the forking process got an update: retry */
-		ASSERT_TRUE(WIFEXITED(st)) TH_LOG("status %#x", st);
-		ASSERT_EQ(WEXITSTATUS(st), len == 32 ? 11 : 10);
+		ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("status %#x", st);
 		return;
 	}
 	ASSERT_TRUE(0) TH_LOG("forking process killed in every attempt");
@@ -173,17 +158,17 @@ TEST(v2_fork_child_validates_inherited_ids_on_first_return)
 	fork_first_return(_metadata, 64);
 }
 
-/* G6: threads, vfork and CLONE_VM children start unregistered */
+/* Threads, vfork and CLONE_VM children start unregistered */
 static void *thread_fn(void *arg)
 {
 	long r[3];
 
 	/* parent's registration is not ours */
-	r[0] = sys_rseq(&area, 64, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG) == -1 &&
+	r[0] = sys_rseq(&area, 64, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG) == -1 &&
 	       errno == EINVAL;
 	r[1] = sys_rseq(&area2, 64, 0, ABI_RSEQ_SIG) == 0 &&
 	       (int)area2.cpu_id == abi_cur_cpu();
-	r[2] = sys_rseq(&area2, 64, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG) == 0;
+	r[2] = sys_rseq(&area2, 64, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG) == 0;
 	return (void *)(r[0] | r[1] << 1 | r[2] << 2);
 }
 
@@ -205,7 +190,7 @@ TEST(thread_starts_unregistered)
 
 TEST(vfork_child_starts_unregistered)
 {
-	volatile int r_unreg = -1, r_reg = -1;
+	atomic_int r_unreg = -1, r_reg = -1;
 	int st;
 	pid_t pid;
 
@@ -213,7 +198,7 @@ TEST(vfork_child_starts_unregistered)
 	ASSERT_EQ(sys_rseq(&area, 64, 0, ABI_RSEQ_SIG), 0);
 	pid = vfork();
 	if (pid == 0) {
-		long r = syscall(__NR_rseq, &area, 64, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG);
+		long r = syscall(__NR_rseq, &area, 64, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG);
 
 		r_unreg = r == -1 ? errno : 0;
 		r = syscall(__NR_rseq, &area2, 64, 0, ABI_RSEQ_SIG);
@@ -229,11 +214,11 @@ TEST(vfork_child_starts_unregistered)
 	ASSERT_EQ(errno, EBUSY);
 }
 
-static volatile int clone_res[2];
+static atomic_int clone_res[2];
 
 static int clone_vm_fn(void *arg)
 {
-	long r = syscall(__NR_rseq, &area, 64, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG);
+	long r = syscall(__NR_rseq, &area, 64, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG);
 
 	clone_res[0] = r == -1 ? errno : 0;
 	r = syscall(__NR_rseq, &area2, 64, 0, ABI_RSEQ_SIG);
@@ -259,17 +244,16 @@ TEST(clone_vm_process_starts_unregistered)
 	ASSERT_EQ(clone_res[1], 0);
 }
 
-/* G6: exec */
-static int exec_self_child(void *arg)
+/* Exec */
+static void exec_self_child(struct __test_metadata *_metadata, void *arg)
 {
 	static char * const argv[] = { "abi_lifecycle_test", NULL };
 	static char * const envp[] = { EXEC_CHILD_ENV "=1",
 				       "GLIBC_TUNABLES=glibc.pthread.rseq=0", NULL };
 
-	if (sys_rseq(&area, (uintptr_t)arg, 0, ABI_RSEQ_SIG))
-		return 50;
+	ASSERT_EQ(sys_rseq(&area, (uintptr_t)arg, 0, ABI_RSEQ_SIG), 0);
 	execve("/proc/self/exe", argv, envp);
-	return 51;
+	ASSERT_TRUE(0) TH_LOG("execve: %s", strerror(errno));
 }
 
 TEST(exec_resets_registration_legacy)
@@ -277,9 +261,8 @@ TEST(exec_resets_registration_legacy)
 	int st;
 
 	ABI_REQUIRE_OWN_RSEQ();
-	st = abi_run_child(exec_self_child, (void *)32);
-	ASSERT_TRUE(WIFEXITED(st));
-	ASSERT_EQ(WEXITSTATUS(st), 0);
+	st = abi_run_child(_metadata, exec_self_child, (void *)32);
+	ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("child status %#x", st);
 }
 
 TEST(exec_resets_registration_v2)
@@ -287,22 +270,18 @@ TEST(exec_resets_registration_v2)
 	int st;
 
 	ABI_REQUIRE_OWN_RSEQ();
-	st = abi_run_child(exec_self_child, (void *)64);
-	ASSERT_TRUE(WIFEXITED(st));
-	ASSERT_EQ(WEXITSTATUS(st), 0);
+	st = abi_run_child(_metadata, exec_self_child, (void *)64);
+	ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("child status %#x", st);
 }
 
-/* G6: failed exec forces an ID update; a pre-bprm failure does not. */
-static int failed_exec_v2_child(void *arg)
+/* Failed exec forces an ID update; a pre-bprm failure does not. */
+static void failed_exec_v2_child(struct __test_metadata *_metadata, void *arg)
 {
-	if (abi_pin_here() < 0)
-		return 40;
-	if (sys_rseq(&area, 64, 0, ABI_RSEQ_SIG))
-		return 41;
+	ASSERT_GE(abi_pin_here(), 0);
+	ASSERT_EQ(sys_rseq(&area, 64, 0, ABI_RSEQ_SIG), 0);
 	area.cpu_id_start = 0x7777;
-	if (abi_failed_exec() != ENOEXEC)
-		return 42;
-	return 43;	/* survived: no ID update was forced */
+	ASSERT_EQ(abi_failed_exec(), ENOEXEC);
+	/* survived (the parent sees exit 0, not SIGSEGV): no ID update was forced */
 }
 
 TEST(failed_exec_enoexec_forces_id_update_v2)
@@ -310,29 +289,24 @@ TEST(failed_exec_enoexec_forces_id_update_v2)
 	int st;
 
 	ABI_REQUIRE_OWN_RSEQ();
-	st = abi_run_child(failed_exec_v2_child, NULL);
+	st = abi_run_child(_metadata, failed_exec_v2_child, NULL);
 	ASSERT_TRUE(ABI_KILLED_BY_SEGV(st)) TH_LOG("child status %#x", st);
 }
 
-static int enoent_exec_v2_child(void *arg)
+static void enoent_exec_v2_child(struct __test_metadata *_metadata, void *arg)
 {
 	static char * const argv[] = { "x", NULL };
 	uint32_t saved;
 
-	if (abi_pin_here() < 0)
-		return 40;
-	if (sys_rseq(&area, 64, 0, ABI_RSEQ_SIG))
-		return 41;
+	ASSERT_GE(abi_pin_here(), 0);
+	ASSERT_EQ(sys_rseq(&area, 64, 0, ABI_RSEQ_SIG), 0);
 	saved = area.cpu_id_start;
 	area.cpu_id_start = 0x7777;
 	execve("/nonexistent/rseq-abi", argv, NULL);
-	if (errno != ENOENT)
-		return 42;
+	ASSERT_EQ(errno, ENOENT);
 	area.cpu_id_start = saved;
 	/* a forced update now must pass the read-only check */
-	if (abi_failed_exec() != ENOEXEC)
-		return 43;
-	return 0;
+	ASSERT_EQ(abi_failed_exec(), ENOEXEC);
 }
 
 TEST(failed_exec_enoent_does_not_force_update_v2)
@@ -340,7 +314,7 @@ TEST(failed_exec_enoent_does_not_force_update_v2)
 	int st;
 
 	ABI_REQUIRE_OWN_RSEQ();
-	st = abi_run_child(enoent_exec_v2_child, NULL);
+	st = abi_run_child(_metadata, enoent_exec_v2_child, NULL);
 	ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("child status %#x", st);
 }
 
@@ -360,16 +334,17 @@ TEST(failed_exec_legacy_rewrites_ids)
 	ASSERT_EQ(errno, EBUSY);
 }
 
-/* G27: PTRACE_GET_RSEQ_CONFIGURATION */
-static pid_t start_traced_child(uint32_t len, uint32_t sig, bool reg)
+/* PTRACE_GET_RSEQ_CONFIGURATION */
+/* A child that registers (if @reg) and stops for its tracer. */
+static pid_t start_traced_child(struct __test_metadata *_metadata, uint32_t len,
+				uint32_t sig, bool reg)
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		if (ptrace(PTRACE_TRACEME, 0, 0, 0))
-			_exit(1);
-		if (reg && sys_rseq(&area, len, 0, sig))
-			_exit(2);
+		ASSERT_EQ(ptrace(PTRACE_TRACEME, 0, 0, 0), 0);
+		if (reg)
+			ASSERT_EQ(sys_rseq(&area, len, 0, sig), 0);
 		raise(SIGSTOP);
 		_exit(0);
 	}
@@ -379,9 +354,9 @@ static pid_t start_traced_child(uint32_t len, uint32_t sig, bool reg)
 static void check_ptrace_conf(struct __test_metadata *_metadata, uint32_t len,
 			      uint32_t sig, bool reg)
 {
-	struct abi_ptrace_rseq_conf conf;
+	struct __ptrace_rseq_configuration conf;
 	int st;
-	pid_t pid = start_traced_child(len, sig, reg);
+	pid_t pid = start_traced_child(_metadata, len, sig, reg);
 
 	ASSERT_GT(pid, 0);
 	ASSERT_EQ(waitpid(pid, &st, 0), pid);
@@ -427,13 +402,13 @@ TEST(ptrace_rseq_config_unregistered_is_zero)
 
 TEST(ptrace_rseq_config_of_fork_child_matches_parent)
 {
-	struct abi_ptrace_rseq_conf conf;
+	struct __ptrace_rseq_configuration conf;
 	int st;
 	pid_t pid;
 
 	ABI_REQUIRE_OWN_RSEQ();
 	ASSERT_EQ(sys_rseq(&area, 64, 0, 0x12345678), 0);
-	pid = start_traced_child(0, 0, false);
+	pid = start_traced_child(_metadata, 0, 0, false);
 	ASSERT_GT(pid, 0);
 	ASSERT_EQ(waitpid(pid, &st, 0), pid);
 	ASSERT_TRUE(WIFSTOPPED(st));

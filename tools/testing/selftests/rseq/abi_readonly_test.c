@@ -2,8 +2,8 @@
 /*
  * rseq ABI: the v2 read-only fields (cpu_id_start, cpu_id, node_id,
  * mm_cid) are validated at the next ID update and a violation is
- * fatal, while legacy registrations silently get them rewritten
- * (gap G7). Also the TCMalloc usage pattern of a legacy area, which
+ * fatal, while legacy registrations silently get them rewritten.
+ * Also the TCMalloc usage pattern of a legacy area, which
  * overlays a tagged pointer on cpu_id_start and relies on bytes 28-31
  * and everything past 32 bytes never being written by the kernel.
  */
@@ -15,11 +15,11 @@
 
 #include "../kselftest_harness.h"
 
-static struct abi_rseq area;
+static struct rseq area __aligned(ABI_RSEQ_ALIGN);
 
 enum field { F_CPU_ID_START, F_CPU_ID, F_NODE_ID, F_MM_CID };
 
-static volatile uint32_t *field_ptr(enum field f)
+static uint32_t *field_ptr(enum field f)
 {
 	switch (f) {
 	case F_CPU_ID_START: return &area.cpu_id_start;
@@ -52,41 +52,33 @@ static int migrate(void)
 	return 0;
 }
 
-static int ro_violation_child(void *p)
+static void ro_violation(struct __test_metadata *_metadata, void *p)
 {
 	struct ro_arg *a = p;
 
-	if (abi_pin_here() < 0)
-		return 30;
-	if (sys_rseq(&area, a->len, 0, ABI_RSEQ_SIG))
-		return 31;
-	*field_ptr(a->f) ^= 0x100;
-	if (a->trigger == 0) {
-		if (abi_failed_exec() != ENOEXEC)
-			return 32;
-	} else {
-		if (migrate())
-			return 33;
-	}
+	ASSERT_GE(abi_pin_here(), 0);
+	ASSERT_EQ(sys_rseq(&area, a->len, 0, ABI_RSEQ_SIG), 0);
+	WRITE_ONCE(*field_ptr(a->f), READ_ONCE(*field_ptr(a->f)) ^ 0x100);
+	/* force an ID update: a failed exec (0) or a migration (1) */
+	if (a->trigger == 0)
+		ASSERT_EQ(abi_failed_exec(), ENOEXEC);
+	if (a->trigger == 1)
+		ASSERT_EQ(migrate(), 0);
 	/* survived: field must have been rewritten (legacy) */
-	if ((int)area.cpu_id != abi_cur_cpu() || area.cpu_id_start != area.cpu_id)
-		return 34;
-	if ((int)area.node_id != abi_cur_node())
-		return 35;
-	if (a->f == F_MM_CID && area.mm_cid >= (uint32_t)sysconf(_SC_NPROCESSORS_CONF))
-		return 36;
-	return 0;
+	ASSERT_EQ((int)area.cpu_id, abi_cur_cpu());
+	ASSERT_EQ(area.cpu_id_start, area.cpu_id);
+	ASSERT_EQ((int)area.node_id, abi_cur_node());
+	ASSERT_FALSE(a->f == F_MM_CID && area.mm_cid >= (uint32_t)sysconf(_SC_NPROCESSORS_CONF));
 }
 
+/* Runs as a TEST_SIGNAL(..., SIGSEGV) body: the kernel must kill the task. */
 static void v2_death(struct __test_metadata *_metadata, enum field f, int trigger)
 {
 	struct ro_arg a = { .len = 64, .f = f, .trigger = trigger };
-	int st;
 
 	if (trigger == 1 && abi_nr_allowed_cpus() < 2)
 		SKIP(return, "migration trigger needs 2 CPUs");
-	st = abi_run_child(ro_violation_child, &a);
-	ASSERT_TRUE(ABI_KILLED_BY_SEGV(st)) TH_LOG("child status %#x", st);
+	ro_violation(_metadata, &a);
 }
 
 static void legacy_tolerated(struct __test_metadata *_metadata, enum field f, int trigger)
@@ -98,41 +90,41 @@ static void legacy_tolerated(struct __test_metadata *_metadata, enum field f, in
 		SKIP(return, "rseq debug mode is on: legacy is checked too");
 	if (trigger == 1 && abi_nr_allowed_cpus() < 2)
 		SKIP(return, "migration trigger needs 2 CPUs");
-	st = abi_run_child(ro_violation_child, &a);
+	st = abi_run_child(_metadata, ro_violation, &a);
 	ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("child status %#x", st);
 }
 
-TEST(v2_cpu_id_start_write_killed_at_forced_update)
+TEST_SIGNAL(v2_cpu_id_start_write_killed_at_forced_update, SIGSEGV)
 {
 	ABI_REQUIRE_OWN_RSEQ();
 	v2_death(_metadata, F_CPU_ID_START, 0);
 }
 
-TEST(v2_cpu_id_write_killed_at_forced_update)
+TEST_SIGNAL(v2_cpu_id_write_killed_at_forced_update, SIGSEGV)
 {
 	ABI_REQUIRE_OWN_RSEQ();
 	v2_death(_metadata, F_CPU_ID, 0);
 }
 
-TEST(v2_node_id_write_killed_at_forced_update)
+TEST_SIGNAL(v2_node_id_write_killed_at_forced_update, SIGSEGV)
 {
 	ABI_REQUIRE_OWN_RSEQ();
 	v2_death(_metadata, F_NODE_ID, 0);
 }
 
-TEST(v2_mm_cid_write_killed_at_forced_update)
+TEST_SIGNAL(v2_mm_cid_write_killed_at_forced_update, SIGSEGV)
 {
 	ABI_REQUIRE_OWN_RSEQ();
 	v2_death(_metadata, F_MM_CID, 0);
 }
 
-TEST(v2_cpu_id_start_write_killed_at_migration)
+TEST_SIGNAL(v2_cpu_id_start_write_killed_at_migration, SIGSEGV)
 {
 	ABI_REQUIRE_OWN_RSEQ();
 	v2_death(_metadata, F_CPU_ID_START, 1);
 }
 
-TEST(v2_mm_cid_write_killed_at_migration)
+TEST_SIGNAL(v2_mm_cid_write_killed_at_migration, SIGSEGV)
 {
 	ABI_REQUIRE_OWN_RSEQ();
 	v2_death(_metadata, F_MM_CID, 1);
@@ -169,20 +161,15 @@ TEST(legacy_cpu_id_start_write_rewritten_at_migration)
 }
 
 /* Writes to fields that are not read-only are never detected. */
-static int v2_non_ro_fields_child(void *p)
+static void v2_non_ro_fields_child(struct __test_metadata *_metadata, void *p)
 {
-	if (abi_pin_here() < 0)
-		return 30;
-	if (sys_rseq(&area, 64, 0, ABI_RSEQ_SIG))
-		return 31;
+	ASSERT_GE(abi_pin_here(), 0);
+	ASSERT_EQ(sys_rseq(&area, 64, 0, ABI_RSEQ_SIG), 0);
 	area.flags ^= 0x00010000;
-	area.tail[0] ^= 0xff;
-	area.tail[20] ^= 0xff;
-	if (abi_failed_exec() != ENOEXEC)
-		return 32;
-	if ((int)area.cpu_id != abi_cur_cpu())
-		return 33;
-	return 0;
+	((uint8_t *)&area)[32] ^= 0xff;
+	((uint8_t *)&area)[52] ^= 0xff;
+	ASSERT_EQ(abi_failed_exec(), ENOEXEC);
+	ASSERT_EQ((int)area.cpu_id, abi_cur_cpu());
 }
 
 TEST(v2_flags_and_reserved_writes_not_checked)
@@ -190,20 +177,18 @@ TEST(v2_flags_and_reserved_writes_not_checked)
 	int st;
 
 	ABI_REQUIRE_OWN_RSEQ();
-	st = abi_run_child(v2_non_ro_fields_child, NULL);
+	st = abi_run_child(_metadata, v2_non_ro_fields_child, NULL);
 	ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("child status %#x", st);
 }
 
 /* No ID update: a v2 violation that is undone in time goes unnoticed. */
-static int v2_undetected_child(void *p)
+static void v2_undetected_child(struct __test_metadata *_metadata, void *p)
 {
 	uint32_t saved;
 	int i;
 
-	if (abi_pin_here() < 0)
-		return 30;
-	if (sys_rseq(&area, 64, 0, ABI_RSEQ_SIG))
-		return 31;
+	ASSERT_GE(abi_pin_here(), 0);
+	ASSERT_EQ(sys_rseq(&area, 64, 0, ABI_RSEQ_SIG), 0);
 	saved = area.mm_cid;
 	area.mm_cid = saved ^ 0x100;
 	for (i = 0; i < 20; i++) {
@@ -212,9 +197,7 @@ static int v2_undetected_child(void *p)
 	}
 	area.mm_cid = saved;
 	/* A forced update now validates and succeeds. */
-	if (abi_failed_exec() != ENOEXEC)
-		return 32;
-	return 0;
+	ASSERT_EQ(abi_failed_exec(), ENOEXEC);
 }
 
 TEST(v2_violation_not_detected_without_id_update)
@@ -222,12 +205,12 @@ TEST(v2_violation_not_detected_without_id_update)
 	int st;
 
 	ABI_REQUIRE_OWN_RSEQ();
-	st = abi_run_child(v2_undetected_child, NULL);
+	st = abi_run_child(_metadata, v2_undetected_child, NULL);
 	ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("child status %#x", st);
 }
 
 /* The kill is a plain force_sig(SIGSEGV): catchable, si_code SI_KERNEL */
-static volatile sig_atomic_t segv_code = -1;
+static atomic_int segv_code = -1;
 
 static void segv_handler(int sig, siginfo_t *si, void *uc)
 {
@@ -236,23 +219,19 @@ static void segv_handler(int sig, siginfo_t *si, void *uc)
 	area.cpu_id_start = area.cpu_id;
 }
 
-static int v2_catchable_child(void *p)
+static void v2_catchable_child(struct __test_metadata *_metadata, void *p)
 {
 	struct sigaction sa = { .sa_sigaction = segv_handler, .sa_flags = SA_SIGINFO };
 
-	if (abi_pin_here() < 0)
-		return 30;
+	ASSERT_GE(abi_pin_here(), 0);
 	sigaction(SIGSEGV, &sa, NULL);
-	if (sys_rseq(&area, 64, 0, ABI_RSEQ_SIG))
-		return 31;
+	ASSERT_EQ(sys_rseq(&area, 64, 0, ABI_RSEQ_SIG), 0);
 	area.cpu_id_start ^= 0x100;
 	abi_failed_exec();
-	if (segv_code != SI_KERNEL)
-		return 32;
+	ASSERT_EQ(segv_code, SI_KERNEL);
 	/* the registration is still active */
-	if (sys_rseq(&area, 64, 0, ABI_RSEQ_SIG) != -1 || errno != EBUSY)
-		return 33;
-	return 0;
+	ASSERT_EQ(sys_rseq(&area, 64, 0, ABI_RSEQ_SIG), -1);
+	ASSERT_EQ(errno, EBUSY);
 }
 
 TEST(v2_violation_sigsegv_is_si_kernel_and_catchable)
@@ -260,7 +239,7 @@ TEST(v2_violation_sigsegv_is_si_kernel_and_catchable)
 	int st;
 
 	ABI_REQUIRE_OWN_RSEQ();
-	st = abi_run_child(v2_catchable_child, NULL);
+	st = abi_run_child(_metadata, v2_catchable_child, NULL);
 	ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("child status %#x", st);
 }
 
@@ -271,40 +250,35 @@ TEST(v2_violation_sigsegv_is_si_kernel_and_catchable)
  * kernel writing cpu_id_start (a small CPU number) clears the tag.
  */
 static uint8_t line[192] __aligned(64);
-#define TC_AREA		((struct abi_rseq *)(line + 32))
-#define TC_SLABS	((volatile uint64_t *)(line + 28))
+#define TC_AREA		((struct rseq *)(line + 32))
+#define TC_SLABS	((uint64_t *)(line + 28))
 #define TC_TAG		BIT_ULL(63)
 #define TC_PATTERN	0xc3
 
 static void tc_set_tag(void)
 {
-	*TC_SLABS = TC_TAG | 0x0000000012345678ULL;
+	WRITE_ONCE(*TC_SLABS, TC_TAG | 0x0000000012345678ULL);
 }
 
 static bool tc_tag_cleared(void)
 {
-	return !(*TC_SLABS & TC_TAG);
+	return !(READ_ONCE(*TC_SLABS) & TC_TAG);
 }
 
-static int tc_check_untouched(void)
+static void tc_check_untouched(struct __test_metadata *_metadata)
 {
 	int i;
 
 	/* low half of the slabs word: user-owned, below the area */
-	if ((uint32_t)*TC_SLABS != 0x12345678)
-		return 1;
+	ASSERT_EQ((uint32_t)READ_ONCE(*TC_SLABS), 0x12345678);
 	for (i = 0; i < 28; i++)
-		if (line[i] != TC_PATTERN)
-			return 2;
+		ASSERT_EQ(line[i], TC_PATTERN) TH_LOG("byte %d of the line", i);
 	/* area bytes 28..31 (v2 slice_ctrl) */
 	for (i = 32 + 28; i < 32 + 32; i++)
-		if (line[i] != TC_PATTERN)
-			return 3;
+		ASSERT_EQ(line[i], TC_PATTERN) TH_LOG("byte %d of the line", i);
 	/* anything past the 32-byte area */
 	for (i = 64; i < (int)sizeof(line); i++)
-		if (line[i] != TC_PATTERN)
-			return 4;
-	return 0;
+		ASSERT_EQ(line[i], TC_PATTERN) TH_LOG("byte %d of the line", i);
 }
 
 static void tc_setup(struct __test_metadata *_metadata)
@@ -315,7 +289,7 @@ static void tc_setup(struct __test_metadata *_metadata)
 	ASSERT_EQ(sys_rseq(TC_AREA, 32, 0, ABI_RSEQ_SIG), 0);
 	/* registration itself writes cpu_id_start: tag cleared */
 	ASSERT_TRUE(tc_tag_cleared());
-	ASSERT_EQ(tc_check_untouched(), 0);
+	tc_check_untouched(_metadata);
 }
 
 TEST(tcmalloc_tag_cleared_by_context_switch)
@@ -330,15 +304,15 @@ TEST(tcmalloc_tag_cleared_by_context_switch)
 		usleep(1000);
 		ASSERT_TRUE(tc_tag_cleared());
 		ASSERT_EQ((int)TC_AREA->cpu_id_start, abi_cur_cpu());
-		ASSERT_EQ(tc_check_untouched(), 0);
+		tc_check_untouched(_metadata);
 	}
 }
 
-static volatile uint64_t tc_seen_in_handler;
+static atomic_uint_least64_t tc_seen_in_handler;
 
 static void tc_sig(int sig)
 {
-	tc_seen_in_handler = *TC_SLABS;
+	tc_seen_in_handler = READ_ONCE(*TC_SLABS);
 }
 
 TEST(tcmalloc_tag_cleared_before_signal_handler)
@@ -355,7 +329,7 @@ TEST(tcmalloc_tag_cleared_before_signal_handler)
 		ASSERT_EQ(raise(SIGUSR1), 0);
 		ASSERT_FALSE(tc_seen_in_handler & TC_TAG);
 		ASSERT_TRUE(tc_tag_cleared());
-		ASSERT_EQ(tc_check_untouched(), 0);
+		tc_check_untouched(_metadata);
 	}
 }
 
@@ -369,7 +343,7 @@ static void *tc_fence_thread(void *arg)
 	for (i = 0; i < 5; i++) {
 		while (atomic_load(&tc_phase) != 2 * i + 1)
 			;
-		sys_membarrier(ABI_MB_PRIVATE_EXPEDITED_RSEQ, 0, 0);
+		sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, 0, 0);
 		atomic_store(&tc_phase, 2 * i + 2);
 	}
 	return NULL;
@@ -387,7 +361,7 @@ TEST(tcmalloc_tag_cleared_by_membarrier_rseq_fence)
 	c0 = abi_nth_allowed_cpu(0);
 	c1 = abi_nth_allowed_cpu(1);
 	ASSERT_EQ(abi_pin(c0), 0);
-	ASSERT_EQ(sys_membarrier(ABI_MB_REGISTER_RSEQ, 0, 0), 0);
+	ASSERT_EQ(sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0), 0);
 	tc_setup(_metadata);
 	atomic_store(&tc_phase, 0);
 	ASSERT_EQ(pthread_create(&t, NULL, tc_fence_thread, (void *)(intptr_t)c1), 0);
@@ -398,7 +372,7 @@ TEST(tcmalloc_tag_cleared_by_membarrier_rseq_fence)
 		while (atomic_load(&tc_phase) != 2 * i + 2)
 			;
 		ASSERT_TRUE(tc_tag_cleared()) TH_LOG("round %d", i);
-		ASSERT_EQ(tc_check_untouched(), 0);
+		tc_check_untouched(_metadata);
 	}
 	pthread_join(t, NULL);
 }

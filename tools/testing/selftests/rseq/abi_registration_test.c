@@ -2,7 +2,7 @@
 /*
  * rseq ABI: auxv, registration and unregistration effects, the sys_rseq
  * error rows, and how the registration length selects legacy or v2
- * mode (gaps G1-G5, G23 of the rseq specification).
+ * mode.
  */
 #define _GNU_SOURCE
 #include "abi_util.h"
@@ -12,9 +12,9 @@
 /* 256 bytes, 256-aligned: room for large lengths and misaligned cases. */
 static uint8_t area_buf[4096] __aligned(4096);
 
-static struct abi_rseq *area64(void)
+static struct rseq *area64(void)
 {
-	return (struct abi_rseq *)area_buf;
+	return (struct rseq *)area_buf;
 }
 
 static void fill(uint8_t pat)
@@ -31,9 +31,20 @@ static bool slice_available(void)
 /* prctl GET, or -errno; every sub-command is ENOTSUPP without the config */
 static long slice_get(void)
 {
-	long r = abi_prctl_slice(ABI_PR_SLICE_GET, 0, 0, 0);
+	long r = abi_prctl_slice(PR_RSEQ_SLICE_EXTENSION_GET, 0, 0, 0);
 
 	return r < 0 ? -errno : r;
+}
+
+/* The smallest v2 length and its alignment, as the kernel states them. */
+static uint32_t feature_size(void)
+{
+	return getauxval(AT_RSEQ_FEATURE_SIZE);
+}
+
+static uint32_t feature_align(void)
+{
+	return getauxval(AT_RSEQ_ALIGN);
 }
 
 /* GET for a thread without the extension enabled */
@@ -42,15 +53,25 @@ static long slice_get_expect_off(void)
 	return abi_slice_configured() ? 0 : -ABI_ENOTSUPP;
 }
 
-/* G1 */
-TEST(auxv_feature_size_is_33)
+/*
+ * The auxiliary vector: the feature size reaches at least the end of the
+ * last field these headers know, and the alignment is the next power of
+ * two of the feature size.
+ */
+TEST(auxv_feature_size_covers_known_fields)
 {
-	ASSERT_EQ(getauxval(AT_RSEQ_FEATURE_SIZE), 33);
+	unsigned long size = getauxval(AT_RSEQ_FEATURE_SIZE);
+
+	ASSERT_GE(size, ABI_RSEQ_FEATURE_SIZE);
 }
 
-TEST(auxv_align_is_64)
+TEST(auxv_align_is_next_power_of_two_of_feature_size)
 {
-	ASSERT_EQ(getauxval(AT_RSEQ_ALIGN), 64);
+	unsigned long size = getauxval(AT_RSEQ_FEATURE_SIZE);
+	unsigned long align = getauxval(AT_RSEQ_ALIGN);
+
+	ASSERT_GE(size, ABI_RSEQ_FEATURE_SIZE);
+	ASSERT_EQ(align, ABI_POW2_CEIL(size));
 }
 
 TEST(probe_null_returns_einval_unregistered_and_registered)
@@ -65,10 +86,10 @@ TEST(probe_null_returns_einval_unregistered_and_registered)
 	ASSERT_EQ(errno, EINVAL);
 }
 
-/* G2: registration side effects */
+/* Registration side effects */
 TEST(register_legacy_writes_fields_and_preserves_bytes_28_31)
 {
-	struct abi_rseq *rs = area64();
+	struct rseq *rs = area64();
 	int i;
 
 	ABI_REQUIRE_OWN_RSEQ();
@@ -90,7 +111,7 @@ TEST(register_legacy_writes_fields_and_preserves_bytes_28_31)
 
 TEST(register_v2_writes_fields_and_zeroes_slice_ctrl)
 {
-	struct abi_rseq *rs = area64();
+	struct rseq *rs = area64();
 	int i;
 
 	ABI_REQUIRE_OWN_RSEQ();
@@ -99,12 +120,12 @@ TEST(register_v2_writes_fields_and_zeroes_slice_ctrl)
 	ASSERT_EQ(sys_rseq(rs, 64, 0, ABI_RSEQ_SIG), 0);
 	ASSERT_EQ(rs->rseq_cs, 0);
 	/* flags: AVAILABLE when the slice extension is configured and on */
-	ASSERT_EQ(rs->flags, slice_available() ? ABI_CS_FLAG_SLICE_AVAILABLE : 0);
+	ASSERT_EQ(rs->flags, slice_available() ? RSEQ_CS_FLAG_SLICE_EXT_AVAILABLE : 0);
 	ASSERT_EQ(rs->cpu_id_start, rs->cpu_id);
 	ASSERT_EQ((int)rs->cpu_id, abi_cur_cpu());
 	ASSERT_EQ((int)rs->node_id, abi_cur_node());
 	ASSERT_LT(rs->mm_cid, (uint32_t)sysconf(_SC_NPROCESSORS_CONF));
-	if (rs->flags & ABI_CS_FLAG_SLICE_AVAILABLE)
+	if (rs->flags & RSEQ_CS_FLAG_SLICE_EXT_AVAILABLE)
 		ASSERT_EQ(rs->slice_ctrl.all, 0);
 	/* bytes past 32 are never written */
 	for (i = 32; i < 256; i++)
@@ -113,7 +134,7 @@ TEST(register_v2_writes_fields_and_zeroes_slice_ctrl)
 
 TEST(register_large_len_leaves_bytes_past_32_untouched)
 {
-	struct abi_rseq *rs = area64();
+	struct rseq *rs = area64();
 	int i;
 
 	ABI_REQUIRE_OWN_RSEQ();
@@ -121,26 +142,26 @@ TEST(register_large_len_leaves_bytes_past_32_untouched)
 	ASSERT_EQ(sys_rseq(rs, 4096, 0, ABI_RSEQ_SIG), 0);
 	for (i = 32; i < 4096; i++)
 		ASSERT_EQ(area_buf[i], 0x3c) TH_LOG("byte %d", i);
-	ASSERT_EQ(sys_rseq(rs, 4096, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG), 0);
+	ASSERT_EQ(sys_rseq(rs, 4096, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG), 0);
 }
 
 TEST(register_never_writes_registration_failed_value)
 {
-	struct abi_rseq *rs = area64();
+	struct rseq *rs = area64();
 
 	ABI_REQUIRE_OWN_RSEQ();
 	fill(0);
 	ASSERT_EQ(sys_rseq(rs, 64, 0, ABI_RSEQ_SIG), 0);
 	ASSERT_NE(rs->cpu_id, (uint32_t)-2);
 	ASSERT_NE(rs->cpu_id, ABI_CPU_ID_UNINITIALIZED);
-	ASSERT_EQ(sys_rseq(rs, 64, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG), 0);
+	ASSERT_EQ(sys_rseq(rs, 64, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG), 0);
 	ASSERT_NE(rs->cpu_id, (uint32_t)-2);
 }
 
-/* G3: unregister results */
+/* Unregister results */
 static void check_unregister(struct __test_metadata *_metadata, uint32_t len)
 {
-	struct abi_rseq *rs = area64();
+	struct rseq *rs = area64();
 
 	fill(0x77);
 	ASSERT_EQ(sys_rseq(rs, len, 0, ABI_RSEQ_SIG), 0);
@@ -152,7 +173,7 @@ static void check_unregister(struct __test_metadata *_metadata, uint32_t len)
 		uint32_t flags_before = rs->flags;
 		uint64_t cs_before = rs->rseq_cs;
 
-		ASSERT_EQ(sys_rseq(rs, len, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG), 0);
+		ASSERT_EQ(sys_rseq(rs, len, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG), 0);
 		ASSERT_EQ(rs->cpu_id_start, 0);
 		ASSERT_EQ(rs->cpu_id, ABI_CPU_ID_UNINITIALIZED);
 		ASSERT_EQ(rs->node_id, 0);
@@ -166,7 +187,7 @@ static void check_unregister(struct __test_metadata *_metadata, uint32_t len)
 	ASSERT_EQ(rs->cpu_id, ABI_CPU_ID_UNINITIALIZED);
 	/* and the thread can register again, anywhere */
 	ASSERT_EQ(sys_rseq(rs, 64, 0, ABI_RSEQ_SIG + 1), 0);
-	ASSERT_EQ(sys_rseq(rs, 64, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG + 1), 0);
+	ASSERT_EQ(sys_rseq(rs, 64, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG + 1), 0);
 }
 
 TEST(unregister_legacy_resets_ids_only)
@@ -181,7 +202,7 @@ TEST(unregister_v2_resets_ids_only)
 	check_unregister(_metadata, 64);
 }
 
-/* G4: error rows */
+/* Error rows */
 #define EXPECT_RSEQ_ERR(p, l, f, s, e) do {				\
 	errno = 0;							\
 	ASSERT_EQ(sys_rseq(p, l, f, s), -1);				\
@@ -211,7 +232,7 @@ TEST(unregister_with_extra_flag_is_einval_and_keeps_registration)
 {
 	ABI_REQUIRE_OWN_RSEQ();
 	ASSERT_EQ(sys_rseq(area64(), 64, 0, ABI_RSEQ_SIG), 0);
-	EXPECT_RSEQ_ERR(area64(), 64, ABI_FLAG_UNREGISTER | ABI_FLAG_SLICE_EXT_DEFAULT_ON,
+	EXPECT_RSEQ_ERR(area64(), 64, RSEQ_FLAG_UNREGISTER | RSEQ_FLAG_SLICE_EXT_DEFAULT_ON,
 			ABI_RSEQ_SIG, EINVAL);
 	EXPECT_RSEQ_ERR(area64(), 64, 0, ABI_RSEQ_SIG, EBUSY);
 }
@@ -219,30 +240,30 @@ TEST(unregister_with_extra_flag_is_einval_and_keeps_registration)
 TEST(unregister_when_unregistered_is_einval)
 {
 	ABI_REQUIRE_OWN_RSEQ();
-	EXPECT_RSEQ_ERR(area64(), 64, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG, EINVAL);
-	EXPECT_RSEQ_ERR(NULL, 64, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG, EINVAL);
+	EXPECT_RSEQ_ERR(area64(), 64, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG, EINVAL);
+	EXPECT_RSEQ_ERR(NULL, 64, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG, EINVAL);
 }
 
 TEST(unregister_wrong_pointer_len_sig)
 {
-	struct abi_rseq *rs = area64();
+	struct rseq *rs = area64();
 
 	ABI_REQUIRE_OWN_RSEQ();
 	ASSERT_EQ(sys_rseq(rs, 64, 0, ABI_RSEQ_SIG), 0);
-	EXPECT_RSEQ_ERR(rs + 1, 64, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG, EINVAL);
-	EXPECT_RSEQ_ERR(rs, 32, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG, EINVAL);
-	EXPECT_RSEQ_ERR(rs, 128, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG, EINVAL);
+	EXPECT_RSEQ_ERR(rs + 1, 64, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG, EINVAL);
+	EXPECT_RSEQ_ERR(rs, 32, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG, EINVAL);
+	EXPECT_RSEQ_ERR(rs, 128, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG, EINVAL);
 	/* pointer/len checked before sig */
-	EXPECT_RSEQ_ERR(rs, 32, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG + 1, EINVAL);
-	EXPECT_RSEQ_ERR(rs, 64, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG + 1, EPERM);
+	EXPECT_RSEQ_ERR(rs, 32, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG + 1, EINVAL);
+	EXPECT_RSEQ_ERR(rs, 64, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG + 1, EPERM);
 	/* the failures above did not reset the IDs */
 	ASSERT_EQ((int)rs->cpu_id, abi_cur_cpu());
-	ASSERT_EQ(sys_rseq(rs, 64, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG), 0);
+	ASSERT_EQ(sys_rseq(rs, 64, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG), 0);
 }
 
 TEST(reregister_rows)
 {
-	struct abi_rseq *rs = area64();
+	struct rseq *rs = area64();
 
 	ABI_REQUIRE_OWN_RSEQ();
 	ASSERT_EQ(sys_rseq(rs, 64, 0, ABI_RSEQ_SIG), 0);
@@ -258,7 +279,7 @@ TEST(reregister_rows)
 	/* unsupported flag is checked before re-registration */
 	EXPECT_RSEQ_ERR(rs, 64, 4, ABI_RSEQ_SIG, EINVAL);
 	/* DEFAULT_ON is a valid flag: identical registration is EBUSY */
-	EXPECT_RSEQ_ERR(rs, 64, ABI_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG, EBUSY);
+	EXPECT_RSEQ_ERR(rs, 64, RSEQ_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG, EBUSY);
 }
 
 TEST(length_and_alignment_rows)
@@ -270,8 +291,8 @@ TEST(length_and_alignment_rows)
 	EXPECT_RSEQ_ERR(b, 31, 0, ABI_RSEQ_SIG, EINVAL);
 	EXPECT_RSEQ_ERR(b + 16, 32, 0, ABI_RSEQ_SIG, EINVAL);
 	EXPECT_RSEQ_ERR(b + 4, 32, 0, ABI_RSEQ_SIG, EINVAL);
-	/* len > 32 needs 64-byte alignment: 32-aligned is not enough */
-	EXPECT_RSEQ_ERR(b + 32, 33, 0, ABI_RSEQ_SIG, EINVAL);
+	/* len > 32 needs AT_RSEQ_ALIGN (64 or more): 32-aligned is not enough */
+	EXPECT_RSEQ_ERR(b + 32, feature_size(), 0, ABI_RSEQ_SIG, EINVAL);
 	EXPECT_RSEQ_ERR(b + 32, 40, 0, ABI_RSEQ_SIG, EINVAL);
 	EXPECT_RSEQ_ERR(b + 32, 64, 0, ABI_RSEQ_SIG, EINVAL);
 	EXPECT_RSEQ_ERR(b + 96, 128, 0, ABI_RSEQ_SIG, EINVAL);
@@ -281,7 +302,7 @@ static void reg_unreg(struct __test_metadata *_metadata, void *p, uint32_t len,
 		      uint32_t sig)
 {
 	ASSERT_EQ(sys_rseq(p, len, 0, sig), 0) TH_LOG("len %u", len);
-	ASSERT_EQ(sys_rseq(p, len, ABI_FLAG_UNREGISTER, sig), 0);
+	ASSERT_EQ(sys_rseq(p, len, RSEQ_FLAG_UNREGISTER, sig), 0);
 }
 
 TEST(valid_lengths_register)
@@ -290,10 +311,10 @@ TEST(valid_lengths_register)
 
 	ABI_REQUIRE_OWN_RSEQ();
 	reg_unreg(_metadata, b + 32, 32, ABI_RSEQ_SIG);	/* 32-aligned, legacy */
-	reg_unreg(_metadata, b + 64, 33, ABI_RSEQ_SIG);
-	reg_unreg(_metadata, b + 128, 40, ABI_RSEQ_SIG);
-	reg_unreg(_metadata, b + 64, 64, ABI_RSEQ_SIG);
-	reg_unreg(_metadata, b + 192, 65, ABI_RSEQ_SIG);
+	reg_unreg(_metadata, b + feature_align(), feature_size(), ABI_RSEQ_SIG);
+	reg_unreg(_metadata, b + 2 * feature_align(), feature_size() + 7, ABI_RSEQ_SIG);
+	reg_unreg(_metadata, b + feature_align(), feature_align(), ABI_RSEQ_SIG);
+	reg_unreg(_metadata, b + 3 * feature_align(), feature_align() + 1, ABI_RSEQ_SIG);
 	reg_unreg(_metadata, b, 1024, ABI_RSEQ_SIG);
 	reg_unreg(_metadata, b, 4096, ABI_RSEQ_SIG);
 	/* signature is never validated */
@@ -332,7 +353,7 @@ TEST(readonly_area_is_efault_and_not_registered)
 	p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(p, MAP_FAILED);
 	EXPECT_RSEQ_ERR(p, 64, 0, ABI_RSEQ_SIG, EFAULT);
-	EXPECT_RSEQ_ERR(p, 64, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG, EINVAL);
+	EXPECT_RSEQ_ERR(p, 64, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG, EINVAL);
 	reg_unreg(_metadata, area64(), 64, ABI_RSEQ_SIG);
 	munmap(p, 4096);
 }
@@ -342,7 +363,7 @@ TEST(readonly_area_is_efault_and_not_registered)
  * EFAULT and leaves the registration active. v2 is used because legacy
  * would re-fault on every context switch while the area is read-only.
  */
-static volatile sig_atomic_t segv_count;
+static atomic_int segv_count;
 static void *segv_page;
 
 static void segv_restore(int sig)
@@ -351,41 +372,36 @@ static void segv_restore(int sig)
 	mprotect(segv_page, 4096, PROT_READ | PROT_WRITE);
 }
 
-static int unregister_fault_child(void *arg)
+static void unregister_fault_child(struct __test_metadata *_metadata, void *arg)
 {
 	struct sigaction sa = { .sa_handler = segv_restore };
 	int tries;
 
 	segv_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (segv_page == MAP_FAILED)
-		return 10;
+	ASSERT_NE(segv_page, MAP_FAILED);
 	sigaction(SIGSEGV, &sa, NULL);
 	abi_pin_here();
 	for (tries = 0; tries < 20; tries++) {
 		long r;
 		int err;
 
-		if (sys_rseq(segv_page, 64, 0, ABI_RSEQ_SIG))
-			return 11;
+		ASSERT_EQ(sys_rseq(segv_page, 64, 0, ABI_RSEQ_SIG), 0);
 		segv_count = 0;
 		mprotect(segv_page, 4096, PROT_READ);
-		r = sys_rseq(segv_page, 64, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG);
+		r = sys_rseq(segv_page, 64, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG);
 		err = errno;
 		if (r == 0)	/* an event restored the page first; retry */
 			continue;
-		if (err != EFAULT)
-			return 12;
-		if (segv_count < 1)
-			return 13;
+		ASSERT_EQ(err, EFAULT);
+		ASSERT_GE(segv_count, 1);
 		/* still registered */
-		if (sys_rseq(segv_page, 64, 0, ABI_RSEQ_SIG) != -1 || errno != EBUSY)
-			return 14;
-		if (sys_rseq(segv_page, 64, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG))
-			return 15;
-		return 0;
+		ASSERT_EQ(sys_rseq(segv_page, 64, 0, ABI_RSEQ_SIG), -1);
+		ASSERT_EQ(errno, EBUSY);
+		ASSERT_EQ(sys_rseq(segv_page, 64, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG), 0);
+		return;
 	}
-	return 16;
+	ASSERT_LT(tries, 20) TH_LOG("no unregistration faulted in 20 tries");
 }
 
 TEST(unregister_fault_sigsegv_efault_registration_kept)
@@ -393,16 +409,15 @@ TEST(unregister_fault_sigsegv_efault_registration_kept)
 	int st;
 
 	ABI_REQUIRE_OWN_RSEQ();
-	st = abi_run_child(unregister_fault_child, NULL);
-	ASSERT_TRUE(WIFEXITED(st)) TH_LOG("status %#x", st);
-	ASSERT_EQ(WEXITSTATUS(st), 0);
+	st = abi_run_child(_metadata, unregister_fault_child, NULL);
+	ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("child status %#x", st);
 }
 
-/* G5: mode selection observable through prctl and flags */
-TEST(mode_len32_is_legacy_len33_is_v2)
+/* Mode selection observable through prctl and flags */
+TEST(mode_len32_is_legacy_feature_size_is_v2)
 {
 	uint8_t *b = area_buf;
-	struct abi_rseq *rs = (struct abi_rseq *)b;
+	struct rseq *rs = (struct rseq *)b;
 
 	ABI_REQUIRE_OWN_RSEQ();
 	if (!slice_available())
@@ -412,42 +427,42 @@ TEST(mode_len32_is_legacy_len33_is_v2)
 	ASSERT_EQ(sys_rseq(rs, 32, 0, ABI_RSEQ_SIG), 0);
 	ASSERT_EQ(rs->flags, 0);
 	errno = 0;
-	ASSERT_EQ(abi_prctl_slice(ABI_PR_SLICE_SET, ABI_PR_SLICE_ENABLE, 0, 0), -1);
+	ASSERT_EQ(abi_prctl_slice(PR_RSEQ_SLICE_EXTENSION_SET, PR_RSEQ_SLICE_EXT_ENABLE, 0, 0), -1);
 	ASSERT_EQ(errno, ABI_ENOTSUPP);
-	ASSERT_EQ(sys_rseq(rs, 32, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG), 0);
+	ASSERT_EQ(sys_rseq(rs, 32, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG), 0);
 
 	fill(0);
-	ASSERT_EQ(sys_rseq(rs, 33, 0, ABI_RSEQ_SIG), 0);
-	ASSERT_EQ(rs->flags, ABI_CS_FLAG_SLICE_AVAILABLE);
-	ASSERT_EQ(abi_prctl_slice(ABI_PR_SLICE_SET, ABI_PR_SLICE_ENABLE, 0, 0), 0);
-	ASSERT_EQ(rs->flags, ABI_CS_FLAG_SLICE_AVAILABLE | ABI_CS_FLAG_SLICE_ENABLED);
-	ASSERT_EQ(sys_rseq(rs, 33, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG), 0);
+	ASSERT_EQ(sys_rseq(rs, feature_size(), 0, ABI_RSEQ_SIG), 0);
+	ASSERT_EQ(rs->flags, RSEQ_CS_FLAG_SLICE_EXT_AVAILABLE);
+	ASSERT_EQ(abi_prctl_slice(PR_RSEQ_SLICE_EXTENSION_SET, PR_RSEQ_SLICE_EXT_ENABLE, 0, 0), 0);
+	ASSERT_EQ(rs->flags, RSEQ_CS_FLAG_SLICE_EXT_AVAILABLE | RSEQ_CS_FLAG_SLICE_EXT_ENABLED);
+	ASSERT_EQ(sys_rseq(rs, feature_size(), RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG), 0);
 }
 
-/* G23: RSEQ_FLAG_SLICE_EXT_DEFAULT_ON */
+/* RSEQ_FLAG_SLICE_EXT_DEFAULT_ON */
 TEST(default_on_enables_in_v2)
 {
-	struct abi_rseq *rs = area64();
+	struct rseq *rs = area64();
 
 	ABI_REQUIRE_OWN_RSEQ();
 	if (!slice_available())
 		SKIP(return, "slice extension not available (not configured or rseq_slice_ext=0)");
 	fill(0);
-	ASSERT_EQ(sys_rseq(rs, 64, ABI_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG), 0);
-	ASSERT_EQ(rs->flags, ABI_CS_FLAG_SLICE_AVAILABLE | ABI_CS_FLAG_SLICE_ENABLED);
-	ASSERT_EQ(abi_prctl_slice(ABI_PR_SLICE_GET, 0, 0, 0), 1);
-	ASSERT_EQ(sys_rseq(rs, 64, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG), 0);
+	ASSERT_EQ(sys_rseq(rs, 64, RSEQ_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG), 0);
+	ASSERT_EQ(rs->flags, RSEQ_CS_FLAG_SLICE_EXT_AVAILABLE | RSEQ_CS_FLAG_SLICE_EXT_ENABLED);
+	ASSERT_EQ(abi_prctl_slice(PR_RSEQ_SLICE_EXTENSION_GET, 0, 0, 0), 1);
+	ASSERT_EQ(sys_rseq(rs, 64, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG), 0);
 	/* unregister wipes the kernel slice state */
-	ASSERT_EQ(abi_prctl_slice(ABI_PR_SLICE_GET, 0, 0, 0), 0);
+	ASSERT_EQ(abi_prctl_slice(PR_RSEQ_SLICE_EXTENSION_GET, 0, 0, 0), 0);
 }
 
 TEST(default_on_ignored_in_legacy)
 {
-	struct abi_rseq *rs = area64();
+	struct rseq *rs = area64();
 
 	ABI_REQUIRE_OWN_RSEQ();
 	fill(0xee);
-	ASSERT_EQ(sys_rseq(rs, 32, ABI_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG), 0);
+	ASSERT_EQ(sys_rseq(rs, 32, RSEQ_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG), 0);
 	ASSERT_EQ(rs->flags, 0);
 	ASSERT_EQ(rs->slice_ctrl.all, 0xeeeeeeee);
 	ASSERT_EQ(slice_get(), slice_get_expect_off());
@@ -455,17 +470,17 @@ TEST(default_on_ignored_in_legacy)
 
 TEST(default_on_accepted_without_slice_support)
 {
-	struct abi_rseq *rs = area64();
+	struct rseq *rs = area64();
 
 	ABI_REQUIRE_OWN_RSEQ();
 	/* Flag is accepted on every config, even when it has no effect. */
-	ASSERT_EQ(sys_rseq(rs, 64, ABI_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG), 0);
+	ASSERT_EQ(sys_rseq(rs, 64, RSEQ_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG), 0);
 	if (!slice_available()) {
 		ASSERT_EQ(rs->flags, 0);
 		/* 0 with the key off; ENOTSUPP without CONFIG_RSEQ_SLICE_EXTENSION */
 		ASSERT_EQ(slice_get(), slice_get_expect_off());
 	} else {
-		ASSERT_EQ(abi_prctl_slice(ABI_PR_SLICE_GET, 0, 0, 0), 1);
+		ASSERT_EQ(abi_prctl_slice(PR_RSEQ_SLICE_EXTENSION_GET, 0, 0, 0), 1);
 	}
 }
 

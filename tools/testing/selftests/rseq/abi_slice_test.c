@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rseq ABI: time slice extension prctl errors and state (gap G22) and
- * the grant / yield / revoke protocol with assertions on every step
- * (gap G24).
+ * rseq ABI: time slice extension prctl errors and state, and the
+ * grant / yield / revoke protocol with assertions on every step.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -12,7 +11,7 @@
 
 #include "../kselftest_harness.h"
 
-static struct abi_rseq area;
+static struct rseq area __aligned(ABI_RSEQ_ALIGN);
 
 #define SLICE_NSEC_FILE	ABI_DEBUGFS_DIR "/slice_ext_nsec"
 #define STATS_FILE	ABI_DEBUGFS_DIR "/stats"
@@ -53,7 +52,7 @@ static int slice_support(const char **why)
 		return 0;
 	}
 	errno = 0;
-	r = abi_prctl_slice(ABI_PR_SLICE_GET, 0, 0, 0);
+	r = abi_prctl_slice(PR_RSEQ_SLICE_EXTENSION_GET, 0, 0, 0);
 	if (r != 0) {
 		*why = "PR_RSEQ_SLICE_EXTENSION_GET failed although rseq_slice_yield exists";
 		return -1;
@@ -62,8 +61,8 @@ static int slice_support(const char **why)
 		*why = "v2 registration failed";
 		return -1;
 	}
-	r = area.flags & ABI_CS_FLAG_SLICE_AVAILABLE;
-	sys_rseq(&area, 64, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG);
+	r = area.flags & RSEQ_CS_FLAG_SLICE_EXT_AVAILABLE;
+	sys_rseq(&area, 64, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG);
 	if (!abi_slice_expected()) {
 		*why = "slice extension disabled (rseq_slice_ext= on the command line)";
 		return 0;
@@ -91,14 +90,13 @@ static int slice_support(const char **why)
 	ASSERT_EQ(errno, e);						\
 } while (0)
 
-/* G22 */
 TEST(prctl_arg4_arg5_nonzero_einval_on_every_config)
 {
 	ABI_REQUIRE_OWN_RSEQ();
-	EXPECT_PRCTL_ERR(ABI_PR_SLICE_GET, 0, 1, 0, EINVAL);
-	EXPECT_PRCTL_ERR(ABI_PR_SLICE_GET, 0, 0, 1, EINVAL);
-	EXPECT_PRCTL_ERR(ABI_PR_SLICE_SET, 1, 1, 0, EINVAL);
-	EXPECT_PRCTL_ERR(ABI_PR_SLICE_SET, 0, 0, 1, EINVAL);
+	EXPECT_PRCTL_ERR(PR_RSEQ_SLICE_EXTENSION_GET, 0, 1, 0, EINVAL);
+	EXPECT_PRCTL_ERR(PR_RSEQ_SLICE_EXTENSION_GET, 0, 0, 1, EINVAL);
+	EXPECT_PRCTL_ERR(PR_RSEQ_SLICE_EXTENSION_SET, 1, 1, 0, EINVAL);
+	EXPECT_PRCTL_ERR(PR_RSEQ_SLICE_EXTENSION_SET, 0, 0, 1, EINVAL);
 }
 
 TEST(prctl_without_config_is_enotsupp_for_every_subcommand)
@@ -106,56 +104,56 @@ TEST(prctl_without_config_is_enotsupp_for_every_subcommand)
 	ABI_REQUIRE_OWN_RSEQ();
 	if (abi_slice_configured())
 		SKIP(return, "kernel has CONFIG_RSEQ_SLICE_EXTENSION");
-	EXPECT_PRCTL_ERR(ABI_PR_SLICE_GET, 0, 0, 0, ABI_ENOTSUPP);
-	EXPECT_PRCTL_ERR(ABI_PR_SLICE_GET, 1, 0, 0, ABI_ENOTSUPP);
-	EXPECT_PRCTL_ERR(ABI_PR_SLICE_SET, 1, 0, 0, ABI_ENOTSUPP);
+	EXPECT_PRCTL_ERR(PR_RSEQ_SLICE_EXTENSION_GET, 0, 0, 0, ABI_ENOTSUPP);
+	EXPECT_PRCTL_ERR(PR_RSEQ_SLICE_EXTENSION_GET, 1, 0, 0, ABI_ENOTSUPP);
+	EXPECT_PRCTL_ERR(PR_RSEQ_SLICE_EXTENSION_SET, 1, 0, 0, ABI_ENOTSUPP);
 	EXPECT_PRCTL_ERR(0, 0, 0, 0, ABI_ENOTSUPP);
-	ASSERT_EQ(sys_rseq(&area, 64, ABI_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG), 0);
+	ASSERT_EQ(sys_rseq(&area, 64, RSEQ_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG), 0);
 	ASSERT_EQ(area.flags, 0);
-	EXPECT_PRCTL_ERR(ABI_PR_SLICE_SET, 1, 0, 0, ABI_ENOTSUPP);
+	EXPECT_PRCTL_ERR(PR_RSEQ_SLICE_EXTENSION_SET, 1, 0, 0, ABI_ENOTSUPP);
 }
 
 TEST(prctl_errors)
 {
 	REQUIRE_SLICE();
 	/* unregistered: GET works (0), SET is ENXIO */
-	ASSERT_EQ(abi_prctl_slice(ABI_PR_SLICE_GET, 0, 0, 0), 0);
-	EXPECT_PRCTL_ERR(ABI_PR_SLICE_GET, 1, 0, 0, EINVAL);
-	EXPECT_PRCTL_ERR(ABI_PR_SLICE_SET, 2, 0, 0, EINVAL);
-	EXPECT_PRCTL_ERR(ABI_PR_SLICE_SET, ~0UL, 0, 0, EINVAL);
-	EXPECT_PRCTL_ERR(ABI_PR_SLICE_SET, 1, 0, 0, ENXIO);
-	EXPECT_PRCTL_ERR(ABI_PR_SLICE_SET, 0, 0, 0, ENXIO);
+	ASSERT_EQ(abi_prctl_slice(PR_RSEQ_SLICE_EXTENSION_GET, 0, 0, 0), 0);
+	EXPECT_PRCTL_ERR(PR_RSEQ_SLICE_EXTENSION_GET, 1, 0, 0, EINVAL);
+	EXPECT_PRCTL_ERR(PR_RSEQ_SLICE_EXTENSION_SET, 2, 0, 0, EINVAL);
+	EXPECT_PRCTL_ERR(PR_RSEQ_SLICE_EXTENSION_SET, ~0UL, 0, 0, EINVAL);
+	EXPECT_PRCTL_ERR(PR_RSEQ_SLICE_EXTENSION_SET, 1, 0, 0, ENXIO);
+	EXPECT_PRCTL_ERR(PR_RSEQ_SLICE_EXTENSION_SET, 0, 0, 0, ENXIO);
 	EXPECT_PRCTL_ERR(0, 0, 0, 0, EINVAL);
 	EXPECT_PRCTL_ERR(3, 0, 0, 0, EINVAL);
 	/* legacy: ENOTSUPP (524), not EINVAL as rseq.rst says */
 	ASSERT_EQ(sys_rseq(&area, 32, 0, ABI_RSEQ_SIG), 0);
-	EXPECT_PRCTL_ERR(ABI_PR_SLICE_SET, 1, 0, 0, ABI_ENOTSUPP);
-	EXPECT_PRCTL_ERR(ABI_PR_SLICE_SET, 0, 0, 0, ABI_ENOTSUPP);
-	EXPECT_PRCTL_ERR(ABI_PR_SLICE_SET, 2, 0, 0, EINVAL);
-	ASSERT_EQ(abi_prctl_slice(ABI_PR_SLICE_GET, 0, 0, 0), 0);
+	EXPECT_PRCTL_ERR(PR_RSEQ_SLICE_EXTENSION_SET, 1, 0, 0, ABI_ENOTSUPP);
+	EXPECT_PRCTL_ERR(PR_RSEQ_SLICE_EXTENSION_SET, 0, 0, 0, ABI_ENOTSUPP);
+	EXPECT_PRCTL_ERR(PR_RSEQ_SLICE_EXTENSION_SET, 2, 0, 0, EINVAL);
+	ASSERT_EQ(abi_prctl_slice(PR_RSEQ_SLICE_EXTENSION_GET, 0, 0, 0), 0);
 }
 
 TEST(prctl_toggle_updates_flags)
 {
 	REQUIRE_SLICE();
 	ASSERT_EQ(sys_rseq(&area, 64, 0, ABI_RSEQ_SIG), 0);
-	ASSERT_EQ(area.flags, ABI_CS_FLAG_SLICE_AVAILABLE);
-	ASSERT_EQ(abi_prctl_slice(ABI_PR_SLICE_GET, 0, 0, 0), 0);
-	ASSERT_EQ(abi_prctl_slice(ABI_PR_SLICE_SET, ABI_PR_SLICE_ENABLE, 0, 0), 0);
-	ASSERT_EQ(area.flags, ABI_CS_FLAG_SLICE_AVAILABLE | ABI_CS_FLAG_SLICE_ENABLED);
-	ASSERT_EQ(abi_prctl_slice(ABI_PR_SLICE_GET, 0, 0, 0), 1);
+	ASSERT_EQ(area.flags, RSEQ_CS_FLAG_SLICE_EXT_AVAILABLE);
+	ASSERT_EQ(abi_prctl_slice(PR_RSEQ_SLICE_EXTENSION_GET, 0, 0, 0), 0);
+	ASSERT_EQ(abi_prctl_slice(PR_RSEQ_SLICE_EXTENSION_SET, PR_RSEQ_SLICE_EXT_ENABLE, 0, 0), 0);
+	ASSERT_EQ(area.flags, RSEQ_CS_FLAG_SLICE_EXT_AVAILABLE | RSEQ_CS_FLAG_SLICE_EXT_ENABLED);
+	ASSERT_EQ(abi_prctl_slice(PR_RSEQ_SLICE_EXTENSION_GET, 0, 0, 0), 1);
 	/* no change */
-	ASSERT_EQ(abi_prctl_slice(ABI_PR_SLICE_SET, ABI_PR_SLICE_ENABLE, 0, 0), 0);
-	ASSERT_EQ(area.flags, ABI_CS_FLAG_SLICE_AVAILABLE | ABI_CS_FLAG_SLICE_ENABLED);
+	ASSERT_EQ(abi_prctl_slice(PR_RSEQ_SLICE_EXTENSION_SET, PR_RSEQ_SLICE_EXT_ENABLE, 0, 0), 0);
+	ASSERT_EQ(area.flags, RSEQ_CS_FLAG_SLICE_EXT_AVAILABLE | RSEQ_CS_FLAG_SLICE_EXT_ENABLED);
 	/* other user bits in flags are preserved */
 	area.flags |= 0x00ff0000;
-	ASSERT_EQ(abi_prctl_slice(ABI_PR_SLICE_SET, 0, 0, 0), 0);
-	ASSERT_EQ(area.flags, 0x00ff0000 | ABI_CS_FLAG_SLICE_AVAILABLE);
-	ASSERT_EQ(abi_prctl_slice(ABI_PR_SLICE_GET, 0, 0, 0), 0);
+	ASSERT_EQ(abi_prctl_slice(PR_RSEQ_SLICE_EXTENSION_SET, 0, 0, 0), 0);
+	ASSERT_EQ(area.flags, 0x00ff0000 | RSEQ_CS_FLAG_SLICE_EXT_AVAILABLE);
+	ASSERT_EQ(abi_prctl_slice(PR_RSEQ_SLICE_EXTENSION_GET, 0, 0, 0), 0);
 	/* unregister wipes the state */
-	ASSERT_EQ(abi_prctl_slice(ABI_PR_SLICE_SET, 1, 0, 0), 0);
-	ASSERT_EQ(sys_rseq(&area, 64, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG), 0);
-	ASSERT_EQ(abi_prctl_slice(ABI_PR_SLICE_GET, 0, 0, 0), 0);
+	ASSERT_EQ(abi_prctl_slice(PR_RSEQ_SLICE_EXTENSION_SET, 1, 0, 0), 0);
+	ASSERT_EQ(sys_rseq(&area, 64, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG), 0);
+	ASSERT_EQ(abi_prctl_slice(PR_RSEQ_SLICE_EXTENSION_GET, 0, 0, 0), 0);
 }
 
 TEST(prctl_no_change_shortcut_does_not_read_flags)
@@ -163,42 +161,39 @@ TEST(prctl_no_change_shortcut_does_not_read_flags)
 	REQUIRE_SLICE();
 	ASSERT_EQ(sys_rseq(&area, 64, 0, ABI_RSEQ_SIG), 0);
 	area.flags = 0;		/* user cleared AVAILABLE */
-	ASSERT_EQ(abi_prctl_slice(ABI_PR_SLICE_SET, 0, 0, 0), 0);
+	ASSERT_EQ(abi_prctl_slice(PR_RSEQ_SLICE_EXTENSION_SET, 0, 0, 0), 0);
 	ASSERT_EQ(area.flags, 0);
 }
 
-static volatile sig_atomic_t segv_seen;
+static atomic_int segv_seen;
 
 static void segv_handler(int sig)
 {
 	segv_seen++;
 }
 
-static int prctl_fault_child(void *p)
+static void prctl_fault_child(struct __test_metadata *_metadata, void *p)
 {
 	long mode = (long)p, r;
 	int e;
 
 	signal(SIGSEGV, segv_handler);
-	if (sys_rseq(&area, 64, mode == 1 ? ABI_FLAG_SLICE_EXT_DEFAULT_ON : 0, ABI_RSEQ_SIG))
-		return 30;
+	ASSERT_EQ(sys_rseq(&area, 64, mode == 1 ? RSEQ_FLAG_SLICE_EXT_DEFAULT_ON : 0,
+			   ABI_RSEQ_SIG), 0);
 	if (mode == 0) {
-		area.flags &= ~ABI_CS_FLAG_SLICE_AVAILABLE;
-		r = abi_prctl_slice(ABI_PR_SLICE_SET, 1, 0, 0);
+		area.flags &= ~RSEQ_CS_FLAG_SLICE_EXT_AVAILABLE;
+		r = abi_prctl_slice(PR_RSEQ_SLICE_EXTENSION_SET, 1, 0, 0);
 	} else {
 		/* enabled, user cleared ENABLED: disabling needs it present */
-		area.flags &= ~ABI_CS_FLAG_SLICE_ENABLED;
-		r = abi_prctl_slice(ABI_PR_SLICE_SET, 0, 0, 0);
+		area.flags &= ~RSEQ_CS_FLAG_SLICE_EXT_ENABLED;
+		r = abi_prctl_slice(PR_RSEQ_SLICE_EXTENSION_SET, 0, 0, 0);
 	}
 	e = errno;
-	if (r != -1 || e != EFAULT)
-		return 31;
-	if (segv_seen != 1)
-		return 32;
+	ASSERT_EQ(r, -1);
+	ASSERT_EQ(e, EFAULT);
+	ASSERT_EQ(segv_seen, 1);
 	/* state unchanged */
-	if (abi_prctl_slice(ABI_PR_SLICE_GET, 0, 0, 0) != mode)
-		return 33;
-	return 0;
+	ASSERT_EQ(abi_prctl_slice(PR_RSEQ_SLICE_EXTENSION_GET, 0, 0, 0), mode);
 }
 
 TEST(prctl_set_with_user_cleared_available_sigsegv_efault)
@@ -206,7 +201,7 @@ TEST(prctl_set_with_user_cleared_available_sigsegv_efault)
 	int st;
 
 	REQUIRE_SLICE();
-	st = abi_run_child(prctl_fault_child, (void *)0);
+	st = abi_run_child(_metadata, prctl_fault_child, (void *)0);
 	ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("child status %#x", st);
 }
 
@@ -215,17 +210,16 @@ TEST(prctl_clear_with_user_cleared_enabled_sigsegv_efault)
 	int st;
 
 	REQUIRE_SLICE();
-	st = abi_run_child(prctl_fault_child, (void *)1);
+	st = abi_run_child(_metadata, prctl_fault_child, (void *)1);
 	ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("child status %#x", st);
 }
 
-static int prctl_fault_kill_child(void *p)
+static void prctl_fault_kill_child(struct __test_metadata *_metadata, void *p)
 {
-	if (sys_rseq(&area, 64, 0, ABI_RSEQ_SIG))
-		return 30;
+	ASSERT_EQ(sys_rseq(&area, 64, 0, ABI_RSEQ_SIG), 0);
 	area.flags = 0;
-	abi_prctl_slice(ABI_PR_SLICE_SET, 1, 0, 0);
-	return 31;
+	abi_prctl_slice(PR_RSEQ_SLICE_EXTENSION_SET, 1, 0, 0);
+	/* survived: the parent sees exit 0, not SIGSEGV */
 }
 
 TEST(prctl_set_inconsistent_flags_kills_without_handler)
@@ -233,7 +227,7 @@ TEST(prctl_set_inconsistent_flags_kills_without_handler)
 	int st;
 
 	REQUIRE_SLICE();
-	st = abi_run_child(prctl_fault_kill_child, NULL);
+	st = abi_run_child(_metadata, prctl_fault_kill_child, NULL);
 	ASSERT_TRUE(ABI_KILLED_BY_SEGV(st)) TH_LOG("child status %#x", st);
 }
 
@@ -244,12 +238,12 @@ TEST(slice_yield_without_grant_returns_0)
 	if (sys_slice_yield() < 0 && errno == ENOSYS)
 		SKIP(return, "rseq_slice_yield not available (ENOSYS)");
 	ASSERT_EQ(sys_slice_yield(), 0);
-	ASSERT_EQ(sys_rseq(&area, 64, ABI_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG), 0);
+	ASSERT_EQ(sys_rseq(&area, 64, RSEQ_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG), 0);
 	ASSERT_EQ(sys_slice_yield(), 0);
 	ASSERT_EQ(sys_slice_yield(), 0);
 }
 
-/* G24: grant / yield / revoke, driven by a same-CPU noise thread. */
+/* Grant / yield / revoke, driven by a same-CPU noise thread. */
 static struct abi_noise noise;
 
 static char saved_nsec[32];
@@ -291,9 +285,9 @@ static int request_and_wait(uint64_t timeout_ns)
 	 * Spin without system calls (clock_gettime may not be a vDSO call
 	 * under emulation): a syscall would revoke a grant.
 	 */
-	ABI_ACCESS_ONCE(area.slice_ctrl.request) = 1;
+	WRITE_ONCE(area.slice_ctrl.request, 1);
 	for (i = 1;; i++) {
-		v = ABI_ACCESS_ONCE(area.slice_ctrl.all);
+		v = READ_ONCE(area.slice_ctrl.all);
 		if (v != 1)
 			break;
 		if (!(i & 0xfffff) && abi_now_ns() > end)
@@ -319,8 +313,8 @@ static void grant_loop(struct __test_metadata *_metadata, enum after_grant ag,
 	memset(gs, 0, sizeof(*gs));
 	cpu = abi_pin_here();
 	ASSERT_GE(cpu, 0);
-	ASSERT_EQ(sys_rseq(&area, 64, ABI_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG), 0);
-	ASSERT_EQ(area.flags, ABI_CS_FLAG_SLICE_AVAILABLE | ABI_CS_FLAG_SLICE_ENABLED);
+	ASSERT_EQ(sys_rseq(&area, 64, RSEQ_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG), 0);
+	ASSERT_EQ(area.flags, RSEQ_CS_FLAG_SLICE_EXT_AVAILABLE | RSEQ_CS_FLAG_SLICE_EXT_ENABLED);
 	ASSERT_EQ(abi_noise_start(&noise, cpu, &t), 0);
 	gs->have_stats = read_sstats(&gs->before);
 
@@ -372,7 +366,7 @@ static void grant_loop(struct __test_metadata *_metadata, enum after_grant ag,
 			 */
 			unsigned long i;
 
-			for (i = 1; ABI_ACCESS_ONCE(area.slice_ctrl.all) != 0; i++)
+			for (i = 1; READ_ONCE(area.slice_ctrl.all) != 0; i++)
 				if (i > (1UL << 32))
 					break;
 			if (area.slice_ctrl.all != 0) {
@@ -394,7 +388,17 @@ static void grant_loop(struct __test_metadata *_metadata, enum after_grant ag,
 		gs->have_stats = read_sstats(&gs->after);
 }
 
-#define SDELTA(gs, f)	((gs).after.f - (gs).before.f)
+/* How much each slice counter moved over the run. */
+static struct sstats sdelta(const struct grant_stats *gs)
+{
+	return (struct sstats){
+		.grant = gs->after.grant - gs->before.grant,
+		.expir = gs->after.expir - gs->before.expir,
+		.revok = gs->after.revok - gs->before.revok,
+		.yield = gs->after.yield - gs->before.yield,
+		.abort = gs->after.abort - gs->before.abort,
+	};
+}
 
 TEST(grant_then_yield_returns_1_and_clears)
 {
@@ -410,9 +414,9 @@ TEST(grant_then_yield_returns_1_and_clears)
 	ASSERT_GT(gs.grants, 0);
 	ASSERT_GT(gs.yield_ok, 0);
 	if (gs.have_stats) {
-		/* G18: sgrant per grant, syield per successful yield */
-		ASSERT_GE(SDELTA(gs, grant), gs.grants);
-		ASSERT_GE(SDELTA(gs, yield), gs.yield_ok);
+		/* stats: sgrant per grant, syield per successful yield */
+		ASSERT_GE(sdelta(&gs).grant, gs.grants);
+		ASSERT_GE(sdelta(&gs).yield, gs.yield_ok);
 	}
 }
 
@@ -429,15 +433,15 @@ TEST(grant_then_other_syscall_revokes)
 	ASSERT_GT(gs.grants, 0);
 	if (gs.have_stats) {
 		/*
-		 * G18: a syscall other than rseq_slice_yield that finds the
+		 * A syscall other than rseq_slice_yield that finds the
 		 * grant still active counts sabort. A grant whose timer
 		 * expired before the syscall (sexpir; seen with a precise
 		 * clocksource under TCG) ended with a reschedule instead.
 		 */
-		TH_LOG("sabort %lu sexpir %lu", SDELTA(gs, abort), SDELTA(gs, expir));
-		ASSERT_GE(SDELTA(gs, grant), gs.grants);
-		ASSERT_GT(SDELTA(gs, abort), 0);
-		ASSERT_GE(SDELTA(gs, abort) + SDELTA(gs, expir), gs.grants);
+		TH_LOG("sabort %lu sexpir %lu", sdelta(&gs).abort, sdelta(&gs).expir);
+		ASSERT_GE(sdelta(&gs).grant, gs.grants);
+		ASSERT_GT(sdelta(&gs).abort, 0);
+		ASSERT_GE(sdelta(&gs).abort + sdelta(&gs).expir, gs.grants);
 	}
 }
 
@@ -451,10 +455,10 @@ TEST(grant_expires_without_syscall)
 	ASSERT_EQ(gs.bad, 0) TH_LOG("%s", gs.why);
 	ASSERT_GT(gs.grants, 0);
 	if (gs.have_stats) {
-		/* G18: each grant ends revoked in the kernel (srevok) */
-		TH_LOG("sexpir %lu srevok %lu", SDELTA(gs, expir), SDELTA(gs, revok));
-		ASSERT_GE(SDELTA(gs, grant), gs.grants);
-		ASSERT_GE(SDELTA(gs, revok), gs.grants);
+		/* Each grant ends revoked in the kernel (srevok) */
+		TH_LOG("sexpir %lu srevok %lu", sdelta(&gs).expir, sdelta(&gs).revok);
+		ASSERT_GE(sdelta(&gs).grant, gs.grants);
+		ASSERT_GE(sdelta(&gs).revok, gs.grants);
 	}
 }
 
@@ -492,11 +496,11 @@ TEST(legacy_slice_bytes_never_touched)
 	ABI_REQUIRE_OWN_RSEQ();
 	cpu = abi_pin_here();
 	area.slice_ctrl.all = 0x5a000001;	/* looks like a request */
-	ASSERT_EQ(sys_rseq(&area, 32, ABI_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG), 0);
+	ASSERT_EQ(sys_rseq(&area, 32, RSEQ_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG), 0);
 	ASSERT_EQ(abi_noise_start(&noise, cpu, &t), 0);
 	end = abi_now_ns() + 500000000ULL;
 	for (i = 0; abi_now_ns() < end; i++) {
-		ASSERT_EQ(ABI_ACCESS_ONCE(area.slice_ctrl.all), 0x5a000001);
+		ASSERT_EQ(READ_ONCE(area.slice_ctrl.all), 0x5a000001);
 		if (!(i & 0xfff))
 			sys_slice_yield();
 	}
@@ -505,7 +509,7 @@ TEST(legacy_slice_bytes_never_touched)
 }
 
 /*
- * G25: rseq_slice_ext= on the boot command line (SKIPs unless the guest
+ * The rseq_slice_ext= parameter on the boot command line (SKIPs unless the guest
  * was booted with it). false turns the static key off: v2 registrations
  * get no slice bits even with DEFAULT_ON and SET is ENOTSUPP before the
  * registration check. An invalid value is not consumed by the handler
@@ -527,14 +531,15 @@ TEST(boot_param_rseq_slice_ext)
 	if (env >= 0)
 		ASSERT_EQ(env, b < 0);
 	if (b == 0) {
-		EXPECT_PRCTL_ERR(ABI_PR_SLICE_SET, 1, 0, 0, ABI_ENOTSUPP);
-		ASSERT_EQ(sys_rseq(&area, 64, ABI_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG), 0);
+		EXPECT_PRCTL_ERR(PR_RSEQ_SLICE_EXTENSION_SET, 1, 0, 0, ABI_ENOTSUPP);
+		ASSERT_EQ(sys_rseq(&area, 64, RSEQ_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG), 0);
 		ASSERT_EQ(area.flags, 0);
-		ASSERT_EQ(abi_prctl_slice(ABI_PR_SLICE_GET, 0, 0, 0), 0);
-		EXPECT_PRCTL_ERR(ABI_PR_SLICE_SET, 1, 0, 0, ABI_ENOTSUPP);
+		ASSERT_EQ(abi_prctl_slice(PR_RSEQ_SLICE_EXTENSION_GET, 0, 0, 0), 0);
+		EXPECT_PRCTL_ERR(PR_RSEQ_SLICE_EXTENSION_SET, 1, 0, 0, ABI_ENOTSUPP);
 	} else {
-		ASSERT_EQ(sys_rseq(&area, 64, ABI_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG), 0);
-		ASSERT_EQ(area.flags, ABI_CS_FLAG_SLICE_AVAILABLE | ABI_CS_FLAG_SLICE_ENABLED);
+		ASSERT_EQ(sys_rseq(&area, 64, RSEQ_FLAG_SLICE_EXT_DEFAULT_ON, ABI_RSEQ_SIG), 0);
+		ASSERT_EQ(area.flags,
+			  RSEQ_CS_FLAG_SLICE_EXT_AVAILABLE | RSEQ_CS_FLAG_SLICE_EXT_ENABLED);
 	}
 }
 

@@ -3,7 +3,7 @@
  * rseq ABI: differential soak tester.
  *
  * One process group per ABI mode (legacy: a 32-byte registration, v2: a
- * registration of sizeof(struct abi_rseq) with its alignment) runs a
+ * registration of sizeof(struct rseq) at ABI_RSEQ_ALIGN) runs a
  * seeded random mix of operations in two sub-processes:
  *
  *  - the deterministic process, pinned to one CPU, whose operations do
@@ -52,6 +52,11 @@
 #include "abi_util.h"
 #include "abi_cs_asm.h"
 
+/* Shorter names for the membarrier commands used throughout. */
+#define MB_RSEQ		MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ
+#define MB_REG_RSEQ	MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ
+#define MB_FLAG_CPU	MEMBARRIER_CMD_FLAG_CPU
+
 #ifndef ABI_HAVE_CS_ASM
 int main(void)
 {
@@ -67,7 +72,7 @@ struct soak_mode {
 
 static const struct soak_mode soak_modes[] = {
 	{ "legacy", 32 },
-	{ "v2", sizeof(struct abi_rseq) },
+	{ "v2", sizeof(struct rseq) },
 };
 
 static struct {
@@ -136,9 +141,9 @@ static void fail(const char *fmt, ...)
 /* ------------------------------------------------------------------ */
 /* Memory the operations point the kernel at. */
 
-static struct abi_rseq area;			/* the canonical registration */
+static struct rseq area __aligned(ABI_RSEQ_ALIGN);	/* the canonical registration */
 static uint8_t arena[4 * 4096] __aligned(4096);	/* other valid memory */
-static struct abi_rseq_cs desc;
+static struct rseq_cs desc;
 static uint8_t *ro_page, *unmapped_page;
 
 static void nop_handler(int sig)
@@ -155,7 +160,7 @@ static void setup_memory(void)
 		exit(2);
 	}
 	/* A valid descriptor of abi_cs_sys, in memory the task cannot write. */
-	abi_cs_desc_sys((struct abi_rseq_cs *)ro_page);
+	abi_cs_desc_sys((struct rseq_cs *)ro_page);
 	mprotect(ro_page, 4096, PROT_READ);
 	munmap(unmapped_page, 4096);
 	signal(SIGUSR1, nop_handler);
@@ -199,7 +204,7 @@ static void out_ret(const char *what, long r)
 		out(" %s=%ld", what, r);
 }
 
-static struct abi_rseq_cs cs_fixed;
+static struct rseq_cs cs_fixed;
 
 /* rseq_cs by name: addresses of mappings differ from boot to boot. */
 static const char *cs_name(uint64_t v)
@@ -272,8 +277,8 @@ static void rnd_reg_args(struct reg_args *a, bool risky)
 			   : (uint32_t)rnd();
 	a->flags = rnd() % 8 ? (int)RND_OF(0, 0, 0, 1, 2, 3, 4, 0x80000000)
 			     : (int)rnd();
-	a->sig = rnd() % 4 ? ABI_RSEQ_SIG : (uint32_t)RND_OF(0, ~ABI_RSEQ_SIG,
-						ABI_RSEQ_SIG ^ 1, rnd());
+	a->sig = rnd() % 4 ? ABI_RSEQ_SIG
+			   : (uint32_t)RND_OF(0, ~ABI_RSEQ_SIG, ABI_RSEQ_SIG ^ 1, rnd());
 	if (!risky && (a->len > 8192 || (a->flags & 1)) &&
 	    (uint8_t *)a->p >= arena && (uint8_t *)a->p < arena + sizeof(arena))
 		a->len = RND_OF(32, 64, 33);	/* stay inside the arena */
@@ -286,7 +291,7 @@ static void rnd_reg_args(struct reg_args *a, bool risky)
 static void restore(bool registered, struct reg_args *cur, bool have)
 {
 	if (have) {
-		out_ret(" undo", sys_rseq(cur->p, cur->len, ABI_FLAG_UNREGISTER, cur->sig));
+		out_ret(" undo", sys_rseq(cur->p, cur->len, RSEQ_FLAG_UNREGISTER, cur->sig));
 		registered = false;
 	}
 	if (!registered)
@@ -309,11 +314,11 @@ static void op_register(void)
 	    0xa000UL + ((uint8_t *)a.p - (uint8_t *)&area) : (unsigned long)a.p,
 	    a.len, a.flags, a.sig);
 	if (first_unreg)
-		out_ret(" unreg", sys_rseq(&area, mode->len, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG));
+		out_ret(" unreg", sys_rseq(&area, mode->len, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG));
 	r = sys_rseq(a.p, a.len, a.flags, a.sig);
 	out_ret(" r", r);
 	if (r == 0 && !(a.flags & 1)) {
-		struct abi_rseq *rs = a.p;
+		struct rseq *rs = a.p;
 
 		out(" new=%x,%x,%x,%x", rs->cpu_id_start, rs->cpu_id,
 		    rs->node_id, rs->mm_cid);
@@ -333,7 +338,7 @@ static void op_register(void)
 
 static void op_unregister(void)
 {
-	struct reg_args a = { &area, mode->len, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG };
+	struct reg_args a = { &area, mode->len, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG };
 	long r;
 
 	switch (rnd() % 6) {
@@ -386,7 +391,7 @@ static void op_cs_fixed(void)
 	}
 	before = area.rseq_cs;
 	if (variant == 5)
-		r = abi_cs_sys(&area.rseq_cs, (struct abi_rseq_cs *)ro_page, SYS_tgkill,
+		r = abi_cs_sys(&area.rseq_cs, (struct rseq_cs *)ro_page, SYS_tgkill,
 			       getpid(), gettid(), SIGUSR1);
 	else
 		r = abi_cs_sys(&area.rseq_cs, &cs_fixed, SYS_tgkill, getpid(), gettid(), SIGUSR1);
@@ -429,11 +434,12 @@ static void op_ids(void)
 
 static void op_membarrier(void)
 {
-	int cmd = RND_OF(ABI_MB_QUERY, ABI_MB_REGISTER_RSEQ, ABI_MB_PRIVATE_EXPEDITED_RSEQ,
-			 ABI_MB_PRIVATE_EXPEDITED_RSEQ, ABI_MB_GET_REGISTRATIONS,
-			 ABI_MB_REGISTER_PRIVATE_EXPEDITED, ABI_MB_PRIVATE_EXPEDITED,
-			 1 << 12, 3, ABI_MB_REGISTER_RSEQ | ABI_MB_PRIVATE_EXPEDITED_RSEQ);
-	unsigned int flags = rnd() % 4 ? RND_OF(0, ABI_MB_FLAG_CPU) : (uint32_t)rnd();
+	int cmd = RND_OF(MEMBARRIER_CMD_QUERY, MB_REG_RSEQ, MB_RSEQ,
+			 MB_RSEQ, MEMBARRIER_CMD_GET_REGISTRATIONS,
+			 MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
+			 MEMBARRIER_CMD_PRIVATE_EXPEDITED,
+			 1 << 12, 3, MB_REG_RSEQ | MB_RSEQ);
+	unsigned int flags = rnd() % 4 ? RND_OF(0, MB_FLAG_CPU) : (uint32_t)rnd();
 	int cpu = RND_OF(0, 1, -1, 1000, 0x7fffffff);
 	long r = sys_membarrier(cmd, flags, cpu);
 
@@ -444,14 +450,14 @@ static void op_membarrier(void)
 
 static void op_slice(void)
 {
-	unsigned long op = RND_OF(0, ABI_PR_SLICE_GET, ABI_PR_SLICE_SET,
-				  ABI_PR_SLICE_SET, 3);
-	unsigned long a3 = rnd() % 4 ? RND_OF(0, ABI_PR_SLICE_ENABLE, 2) : rnd();
+	unsigned long op = RND_OF(0, PR_RSEQ_SLICE_EXTENSION_GET, PR_RSEQ_SLICE_EXTENSION_SET,
+				  PR_RSEQ_SLICE_EXTENSION_SET, 3);
+	unsigned long a3 = rnd() % 4 ? RND_OF(0, PR_RSEQ_SLICE_EXT_ENABLE, 2) : rnd();
 	unsigned long a4 = rnd() % 8 == 0, a5 = rnd() % 8 == 0;
 
 	out("slice op=%lu a=%lx,%lx,%lx", op, a3, a4, a5);
 	out_ret(" r", abi_prctl_slice(op, a3, a4, a5));
-	out_ret(" get", abi_prctl_slice(ABI_PR_SLICE_GET, 0, 0, 0));
+	out_ret(" get", abi_prctl_slice(PR_RSEQ_SLICE_EXTENSION_GET, 0, 0, 0));
 	out_ret(" yield", sys_slice_yield());
 	out_ids();
 }
@@ -464,7 +470,7 @@ static int child_reg_risky(void)
 	long r;
 
 	rnd_reg_args(&a, true);
-	if (sys_rseq(&area, mode->len, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG))
+	if (sys_rseq(&area, mode->len, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG))
 		return 100;
 	r = sys_rseq(a.p, a.len, a.flags, a.sig);
 	syscall(SYS_getppid);
@@ -489,10 +495,10 @@ static uint64_t rnd_ip_near(const char *base)
 }
 
 /* A mostly valid random descriptor of abi_cs_sys (@spin: abi_cs_spin). */
-static struct abi_rseq_cs *rnd_desc(bool spin)
+static struct rseq_cs *rnd_desc(bool spin)
 {
 	static uint8_t descbuf[96] __aligned(32);
-	struct abi_rseq_cs *d = &desc;
+	struct rseq_cs *d = &desc;
 
 	if (spin)
 		abi_cs_desc_spin(d);
@@ -511,13 +517,13 @@ static struct abi_rseq_cs *rnd_desc(bool spin)
 			(uintptr_t)(spin ? abi_cs_spin_start : abi_cs_sys_start) + rnd() % 8;
 	switch (rnd() % 8) {
 	case 0:
-		d = (struct abi_rseq_cs *)unmapped_page; break;
+		d = (struct rseq_cs *)unmapped_page; break;
 	case 1:	/* misaligned copy */
-		d = (struct abi_rseq_cs *)(descbuf + 1 + rnd() % 31);
+		d = (struct rseq_cs *)(descbuf + 1 + rnd() % 31);
 		memcpy(d, &desc, sizeof(desc));
 		break;
 	case 2:
-		d = (struct abi_rseq_cs *)(uintptr_t)RND_OF(1ULL << 47, ~31ULL); break;
+		d = (struct rseq_cs *)(uintptr_t)RND_OF(1ULL << 47, ~31ULL); break;
 	default:
 		break;
 	}
@@ -554,8 +560,8 @@ static int child_cs_irq(void)
 	struct sigaction sa = { .sa_sigaction = irq_handler, .sa_flags = SA_SIGINFO };
 	/* Periodic: a tick that lands before the CS must not end the test. */
 	struct itimerval it = { .it_value = { 0, 1000 }, .it_interval = { 0, 1000 } };
-	struct abi_rseq_cs *d = rnd_desc(true);
-	volatile int in = 0;
+	struct rseq_cs *d = rnd_desc(true);
+	atomic_int in = 0;
 	long r;
 
 	sigaction(SIGALRM, &sa, NULL);
@@ -586,7 +592,7 @@ static int child_ro_tamper(uint64_t seed)
 	ro_tamper_draw(seed, &f, &bit);
 	ret = bit ? 10 : 20;
 
-	((volatile uint32_t *)&area)[f] ^= bit;
+	WRITE_ONCE(((uint32_t *)&area)[f], READ_ONCE(((uint32_t *)&area)[f]) ^ bit);
 	if (abi_failed_exec() != ENOEXEC)
 		return 99;
 	if (area.cpu_id != (uint32_t)abi_cur_cpu() || area.cpu_id_start != area.cpu_id ||
@@ -610,8 +616,8 @@ static int child_fork_state(void)
 static int child_exec_state(void)
 {
 	static char len_s[16];
-	char *argv[] = { "abi_soak", "--exec-probe", len_s, NULL };
-	char *envp[] = { "GLIBC_TUNABLES=glibc.pthread.rseq=0", NULL };
+	char *const argv[] = { "abi_soak", "--exec-probe", len_s, NULL };
+	char *const envp[] = { "GLIBC_TUNABLES=glibc.pthread.rseq=0", NULL };
 
 	snprintf(len_s, sizeof(len_s), "%u", mode->len);
 	execve("/proc/self/exe", argv, envp);
@@ -630,7 +636,7 @@ static int exec_probe(const char *len_s)
 
 static void *exiting_thread(void *arg)
 {
-	static __thread struct abi_rseq t_area;
+	static __thread struct rseq t_area __aligned(ABI_RSEQ_ALIGN);
 
 	if (sys_rseq(&t_area, mode->len, 0, ABI_RSEQ_SIG))
 		return (void *)1L;
@@ -803,7 +809,7 @@ static void det_run(void)
 /* ------------------------------------------------------------------ */
 /* Timing-dependent operations, checked against invariants. */
 
-static struct abi_rseq peer_area;
+static struct rseq peer_area __aligned(ABI_RSEQ_ALIGN);
 static atomic_ulong peer_aborts, peer_bad;
 static atomic_int peer_stop, peer_in;
 static atomic_int peer_tid;
@@ -834,8 +840,8 @@ static void read_node_map(void)
 
 static void *peer_thread(void *arg)
 {
-	static struct abi_rseq_cs cs;
-	volatile int in;
+	static struct rseq_cs cs;
+	atomic_int in;
 
 	atomic_store(&peer_tid, gettid());
 	if (sys_rseq(&peer_area, mode->len, 0, ABI_RSEQ_SIG)) {
@@ -883,7 +889,7 @@ static void t_signal(void)
 static void t_membarrier(void)
 {
 	unsigned long before = atomic_load(&peer_aborts);
-	long r = sys_membarrier(ABI_MB_PRIVATE_EXPEDITED_RSEQ, 0, 0);
+	long r = sys_membarrier(MB_RSEQ, 0, 0);
 
 	if (r)
 		fail("membarrier RSEQ fence: %ld/%d", r, errno);
@@ -930,13 +936,13 @@ static void t_slice(void)
 		if (y != 0 && y != 1)
 			fail("slice yield after grant: %ld/%d", y, errno);
 	}
-	if (area.slice_ctrl.reserved)
-		fail("slice reserved bits %x", area.slice_ctrl.reserved);
+	if (area.slice_ctrl.__reserved)
+		fail("slice reserved bits %x", area.slice_ctrl.__reserved);
 }
 
 static void *short_thread(void *arg)
 {
-	static __thread struct abi_rseq t_area;
+	static __thread struct rseq t_area __aligned(ABI_RSEQ_ALIGN);
 
 	if (sys_rseq(&t_area, mode->len, 0, ABI_RSEQ_SIG))
 		return (void *)1L;
@@ -974,10 +980,11 @@ static void timing_run(void)
 		fail("timing: canonical registration: %s", strerror(errno));
 		return;
 	}
-	if (sys_membarrier(ABI_MB_REGISTER_RSEQ, 0, 0))
+	if (sys_membarrier(MB_REG_RSEQ, 0, 0))
 		fail("membarrier register: %s", strerror(errno));
 	slice_ok = v2 && abi_slice_expected() &&
-		   abi_prctl_slice(ABI_PR_SLICE_SET, ABI_PR_SLICE_ENABLE, 0, 0) == 0;
+		   abi_prctl_slice(PR_RSEQ_SLICE_EXTENSION_SET,
+				   PR_RSEQ_SLICE_EXT_ENABLE, 0, 0) == 0;
 	if (pthread_create(&peer, NULL, peer_thread, NULL)) {
 		fail("peer thread");
 		return;
@@ -1079,12 +1086,15 @@ int main(int argc, char **argv)
 		case 'd':
 			opt.dump = strtol(optarg, NULL, 0); break;
 		case 'm':
-			opt.modes = !strcmp(optarg, "legacy") ? 1 : !strcmp(optarg, "v2") ? 2 : 3; break;
+			opt.modes = !strcmp(optarg, "legacy") ? 1 :
+				    !strcmp(optarg, "v2") ? 2 : 3;
+			break;
 		case 'l':
 			opt.log = optarg; break;
 		default:
-			fprintf(stderr, "usage: %s [-s seed] [-n ops] [-t timing_ops] [-b block] "
-				"[-d dump_block] [-m legacy|v2|both] [-l log_prefix]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-s seed] [-n ops] [-t timing_ops]", argv[0]);
+			fprintf(stderr, " [-b block] [-d dump_block]");
+			fprintf(stderr, " [-m legacy|v2|both] [-l log_prefix]\n");
 			return 2;
 		}
 	}

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rseq ABI: the rseq:rseq_update and rseq:rseq_ip_fixup tracepoints
- * (G19), root only.
+ * rseq ABI: the rseq:rseq_update and rseq:rseq_ip_fixup tracepoints,
+ * root only.
  *
  * Each test records into a tracefs instance of its own, filtered on its
  * own pid, and checks what the events carry against what the kernel
@@ -34,8 +34,8 @@
 #define TRACE_BUF_SIZE	SZ_1M
 #define MAX_EVENTS	256
 
-static struct abi_rseq area;
-static struct abi_rseq_cs desc;
+static struct rseq area __aligned(ABI_RSEQ_ALIGN);
+static struct rseq_cs desc;
 static atomic_int sig_count;
 
 struct update_event {
@@ -416,7 +416,7 @@ TEST_F(trace, completed_cs_emits_no_ip_fixup)
 TEST_F(trace, v2_interrupt_abort_emits_ip_fixup_inside_cs)
 {
 	struct itimerval it = { .it_value = { .tv_usec = 20000 } };
-	static volatile int inflag;
+	static atomic_int inflag;
 	uint64_t end;
 
 	signal(SIGALRM, count_signal);

@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,84 +35,39 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <asm/unistd.h>
+#include <linux/auxvec.h>
 #include <linux/bits.h>
 #include <linux/compiler.h>
+#include <linux/membarrier.h>
+#include <linux/prctl.h>
+#include <linux/rseq.h>
 
-#ifndef __NR_rseq
-#define __NR_rseq			334
-#endif
-#ifndef __NR_rseq_slice_yield
-#define __NR_rseq_slice_yield		471
-#endif
-#ifndef __NR_membarrier
-#define __NR_membarrier			324
-#endif
-
+/* The signature the tests register with (the x86 selftests' RSEQ_SIG). */
 #define ABI_RSEQ_SIG			0x53053053U
 
-#define ABI_FLAG_UNREGISTER		BIT(0)
-#define ABI_FLAG_SLICE_EXT_DEFAULT_ON	BIT(1)
-
-#define ABI_CS_FLAG_SLICE_AVAILABLE	BIT(4)
-#define ABI_CS_FLAG_SLICE_ENABLED	BIT(5)
-
-#define ABI_CPU_ID_UNINITIALIZED	0xffffffffU
-
-#ifndef AT_RSEQ_FEATURE_SIZE
-#define AT_RSEQ_FEATURE_SIZE		27
-#endif
-#ifndef AT_RSEQ_ALIGN
-#define AT_RSEQ_ALIGN			28
-#endif
-
-#define ABI_PR_RSEQ_SLICE_EXTENSION	79
-#define ABI_PR_SLICE_GET		1
-#define ABI_PR_SLICE_SET		2
-#define ABI_PR_SLICE_ENABLE		0x01
+#define ABI_CPU_ID_UNINITIALIZED	((__u32)RSEQ_CPU_ID_UNINITIALIZED)
 
 /* Kernel-internal ENOTSUPP leaks to user space with this value. */
 #define ABI_ENOTSUPP			524
 
-#define ABI_MB_QUERY			0
-#define ABI_MB_PRIVATE_EXPEDITED	BIT(3)
-#define ABI_MB_REGISTER_PRIVATE_EXPEDITED BIT(4)
-#define ABI_MB_PRIVATE_EXPEDITED_RSEQ	BIT(7)
-#define ABI_MB_REGISTER_RSEQ		BIT(8)
-#define ABI_MB_GET_REGISTRATIONS	BIT(9)
-#define ABI_MB_FLAG_CPU			BIT(0)
-
 #define ABI_DEBUGFS_DIR			"/sys/kernel/debug/rseq"
 
-/* Byte layout of struct rseq as defined by the uapi (7.x). */
-struct abi_rseq {
-	uint32_t cpu_id_start;		/* 0 */
-	uint32_t cpu_id;		/* 4 */
-	uint64_t rseq_cs;		/* 8 */
-	uint32_t flags;			/* 16 */
-	uint32_t node_id;		/* 20 */
-	uint32_t mm_cid;		/* 24 */
-	union {				/* 28 */
-		uint32_t all;
-		struct {
-			uint8_t request;
-			uint8_t granted;
-			uint16_t reserved;
-		};
-	} slice_ctrl;
-	uint8_t tail[32];		/* 32: __reserved, end, padding */
-} __aligned(64);
+/*
+ * The rules of the ABI for a registration larger than the original 32
+ * bytes, as these headers know it: the size must reach the end of the
+ * last field (the kernel's AT_RSEQ_FEATURE_SIZE is at least that), and
+ * the area must be aligned on the next power of two of that size
+ * (AT_RSEQ_ALIGN).
+ */
+#define ABI_RSEQ_FEATURE_SIZE		offsetof(struct rseq, end)
+#define ABI_POW2_CEIL(n)		(1U << (32 - __builtin_clz((unsigned int)(n) - 1)))
+#define ABI_RSEQ_ALIGN			ABI_POW2_CEIL(ABI_RSEQ_FEATURE_SIZE)
 
-static_assert(sizeof(struct abi_rseq) == 64, "struct abi_rseq size");
-
-struct abi_rseq_cs {
-	uint32_t version;
-	uint32_t flags;
-	uint64_t start_ip;
-	uint64_t post_commit_offset;
-	uint64_t abort_ip;
-} __aligned(32);
-
-#define ABI_ACCESS_ONCE(x)	(*(volatile __typeof__(x) *)&(x))
+/*
+ * Registration areas are declared as struct rseq __aligned(ABI_RSEQ_ALIGN);
+ * sizeof(struct rseq) is then a valid v2 registration length.
+ */
 
 static inline long sys_rseq(void *rseq, uint32_t len, int flags, uint32_t sig)
 {
@@ -145,7 +101,7 @@ static inline bool abi_slice_configured(void)
 static inline long abi_prctl_slice(unsigned long op, unsigned long arg3,
 				   unsigned long arg4, unsigned long arg5)
 {
-	return prctl(ABI_PR_RSEQ_SLICE_EXTENSION, op, arg3, arg4, arg5);
+	return prctl(PR_RSEQ_SLICE_EXTENSION, op, arg3, arg4, arg5);
 }
 
 /*
@@ -155,10 +111,10 @@ static inline long abi_prctl_slice(unsigned long op, unsigned long arg3,
  */
 static inline int abi_rseq_probe_unregistered(void)
 {
-	static struct abi_rseq probe;
+	static struct rseq probe __aligned(ABI_RSEQ_ALIGN);
 
 	if (sys_rseq(&probe, 32, 0, ABI_RSEQ_SIG) == 0) {
-		if (sys_rseq(&probe, 32, ABI_FLAG_UNREGISTER, ABI_RSEQ_SIG))
+		if (sys_rseq(&probe, 32, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG))
 			return -EIO;
 		return 0;
 	}
@@ -326,25 +282,29 @@ static inline int abi_failed_exec(void)
 }
 
 /*
- * Run @fn(@arg) in a forked child and return the raw wait status.
- * The child exits with fn's return value.
+ * For harness tests: run @fn(_metadata, @arg) in a forked child and
+ * evaluate to its wait status (-1 if it could not be run). The child
+ * checks with the harness's ASSERT_*() and EXPECT_*(), which log what
+ * failed: a failed ASSERT ends it by SIGABRT, a failed EXPECT makes it
+ * exit with KSFT_FAIL; otherwise it exits 0, or dies the way the test
+ * expects it to.
  */
-static inline int abi_run_child(int (*fn)(void *), void *arg)
-{
-	int status = 0;
-	pid_t pid;
-
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0)
-		_exit(fn(arg));
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return status;
-}
+#define abi_run_child(_metadata, fn, arg) ({				\
+	struct __test_metadata *__md = (_metadata);			\
+	int __st = -1;							\
+	pid_t __pid;							\
+									\
+	fflush(stdout);							\
+	fflush(stderr);							\
+	__pid = fork();							\
+	if (__pid == 0) {						\
+		fn(__md, arg);						\
+		_exit(__md->exit_code);					\
+	}								\
+	if (__pid < 0 || waitpid(__pid, &__st, 0) != __pid)		\
+		__st = -1;						\
+	__st;								\
+})
 
 #define ABI_KILLED_BY_SEGV(st) ({					\
 	int __st = (st);						\

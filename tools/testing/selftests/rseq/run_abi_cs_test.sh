@@ -1,0 +1,5 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+
+# abi_cs_test registers its own rseq areas: keep glibc from registering one.
+GLIBC_TUNABLES="${GLIBC_TUNABLES:-}:glibc.pthread.rseq=0" exec ./abi_cs_test "$@"
