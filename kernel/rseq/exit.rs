@@ -358,7 +358,16 @@ pub(crate) fn exit_user_update(rs: &CurrentRseq, regs: Regs) -> bool {
         return true;
     }
 
-    update_usr(rs, regs, &current_ids(rs))
+    exit_ids_changed(*rs, regs)
+}
+
+/// The ID update of [`exit_user_update`], out of line.
+///
+/// Keeps the register pressure of the ID update out of the caller, so that
+/// the path without an ID change (v2, after an interrupt) saves no register.
+#[inline(never)]
+fn exit_ids_changed(rs: CurrentRseq, regs: Regs) -> bool {
+    update_usr(&rs, regs, &current_ids(&rs))
 }
 
 /// The slow path, run from `resume_user_mode_work()` with interrupts
