@@ -13,7 +13,7 @@
 # tcg"; the lab runs every guest under TCG, so a qemu-system-x86_64 that
 # drops the kvm and hvf accelerators comes first in PATH (elsewhere the
 # plain command uses KVM). Output: $WORK/kunit.log, $WORK/kunit.json.
-set -eu
+set -eu -o pipefail
 # shellcheck source=scripts/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 
