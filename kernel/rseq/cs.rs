@@ -30,6 +30,11 @@ pub(crate) trait CsSource {
     fn head(&mut self) -> Result<u64>;
     /// The `u32` signature stored right before `abort_ip`.
     fn sig_before(&mut self, abort_ip: u64) -> Result<u32>;
+    /// The signature the task registered, which must match [`Self::sig_before`].
+    ///
+    /// Read only when needed, so that the common paths do not keep it in a
+    /// register.
+    fn registered_sig(&mut self) -> u32;
 }
 
 /// The state against which a descriptor is evaluated.
@@ -37,12 +42,10 @@ pub(crate) trait CsSource {
 pub(crate) struct CsContext {
     /// The interrupted user instruction pointer.
     pub(crate) ip: u64,
-    /// The registered signature.
-    pub(crate) sig: u32,
     /// `TASK_SIZE` of the task.
     pub(crate) task_size: u64,
     /// `Some(user_irq)` when `CONFIG_GENERIC_IRQ_ENTRY` tracks how the kernel
-    /// was entered, `None` otherwise.
+    /// was entered, `None` otherwise. Only [`evaluate_debug`] reads it.
     pub(crate) user_irq: Option<bool>,
 }
 
@@ -92,7 +95,7 @@ pub(crate) fn evaluate(src: &mut impl CsSource, ctx: &CsContext) -> Result<Verdi
     if !abort_ip_valid(abort_ip, ctx.task_size) {
         return Ok(Verdict::Invalid);
     }
-    if src.sig_before(abort_ip)? != ctx.sig {
+    if src.sig_before(abort_ip)? != src.registered_sig() {
         return Ok(Verdict::Invalid);
     }
     Ok(Verdict::Abort {
@@ -140,7 +143,7 @@ pub(crate) fn evaluate_debug(src: &mut impl CsSource, ctx: &CsContext) -> Result
     if src.head()? != 0 {
         return Ok(Verdict::Invalid);
     }
-    if src.sig_before(abort_ip)? != ctx.sig {
+    if src.sig_before(abort_ip)? != src.registered_sig() {
         return Ok(Verdict::Invalid);
     }
     // A syscall issued from inside a critical section is a bug.
@@ -212,12 +215,14 @@ mod tests {
                 Ok(self.sig)
             }
         }
+        fn registered_sig(&mut self) -> u32 {
+            SIG
+        }
     }
 
     fn ctx(ip: u64, user_irq: Option<bool>) -> CsContext {
         CsContext {
             ip,
-            sig: SIG,
             task_size: TASK_SIZE,
             user_irq,
         }

@@ -64,6 +64,7 @@ const AREA_SIZE: usize = size_of::<RawUserArea>();
 /// A critical section descriptor, read through an open user access region.
 struct UserCs<'a> {
     ua: &'a UserAccess,
+    rs: &'a CurrentRseq,
 }
 
 impl CsSource for UserCs<'_> {
@@ -94,21 +95,29 @@ impl CsSource for UserCs<'_> {
         let ptr = UserPtr::from_addr(abort_ip.wrapping_sub(size_of::<u32>() as u64) as usize);
         self.ua.get_at(ptr)
     }
+
+    #[inline(always)]
+    fn registered_sig(&mut self) -> u32 {
+        self.rs.sig()
+    }
 }
 
 /// Evaluates the descriptor at `csaddr` and clears `rseq_cs` unless the
 /// descriptor is invalid, all in one user access region.
 ///
+/// The task fields it needs (signature, area address) are read where they
+/// are used, inside the region, as in C, rather than held in registers.
+///
 /// Returns the verdict and whether `rseq_cs` was cleared.
 #[inline(always)]
 fn evaluate_in_region(
-    area: UserPtr,
+    rs: &CurrentRseq,
     csaddr: usize,
     ctx: &CsContext,
     debug: bool,
 ) -> Result<(Verdict, bool)> {
     let ua = UserAccess::new(UserPtr::from_addr(csaddr), cs_desc::SIZE)?;
-    let mut src = UserCs { ua: &ua };
+    let mut src = UserCs { ua: &ua, rs };
     let verdict = if debug {
         cs::evaluate_debug(&mut src, ctx)?
     } else {
@@ -117,7 +126,7 @@ fn evaluate_in_region(
     let cleared = match verdict {
         Verdict::Invalid => false,
         Verdict::Clear | Verdict::Abort { .. } => ua
-            .put_at(area.wrapping_byte_add(area::RSEQ_CS), 0u64)
+            .put_at(rs.area_ptr().wrapping_byte_add(area::RSEQ_CS), 0u64)
             .is_ok(),
     };
     Ok((verdict, cleared))
@@ -132,12 +141,12 @@ fn apply_cs(rs: CurrentRseq, mut regs: Regs, csaddr: usize, task_size: u64, debu
     let ctx = CsContext {
         // CAST: `unsigned long` fits in a `u64`.
         ip: regs.ip() as u64,
-        sig: rs.sig(),
         task_size,
-        user_irq: cfg!(CONFIG_GENERIC_IRQ_ENTRY).then(|| rs.user_irq()),
+        // Only the debug evaluation looks at it: no load otherwise.
+        user_irq: (debug && cfg!(CONFIG_GENERIC_IRQ_ENTRY)).then(|| rs.user_irq()),
     };
 
-    match evaluate_in_region(rs.area_ptr(), csaddr, &ctx, debug) {
+    match evaluate_in_region(&rs, csaddr, &ctx, debug) {
         Err(_) => false,
         Ok((Verdict::Invalid, _)) => {
             rs.set_fatal();
@@ -175,18 +184,25 @@ fn task_size(rs: &CurrentRseq) -> u64 {
 /// Full critical section validation (`rseq_debug_update_user_cs()`).
 ///
 /// `csaddr` must be below `TASK_SIZE`.
-#[inline(never)]
+#[inline(always)]
 pub(crate) fn debug_update_user_cs(rs: CurrentRseq, regs: Regs, csaddr: usize) -> bool {
-    apply_cs(rs, regs, csaddr, task_size(&rs), true)
+    debug_update_cs(rs, regs, csaddr, task_size(&rs))
+}
+
+/// [`debug_update_user_cs`] for callers that already know `task_size`.
+#[inline(never)]
+fn debug_update_cs(rs: CurrentRseq, regs: Regs, csaddr: usize, task_size: u64) -> bool {
+    apply_cs(rs, regs, csaddr, task_size, true)
 }
 
 /// Evaluates the critical section at `csaddr` (`rseq_update_user_cs()`).
 ///
 /// Like C, which passes the address as an `unsigned long`, this sees only the
 /// low word of `rseq_cs` on 32-bit kernels. Out of line, as the C slow path
-/// has it: only a critical section that may need an abort gets here.
+/// has it: only a critical section that may need an abort gets here. The
+/// arguments come in the order of [`exit_user_update`]'s, which tail-calls it.
 #[inline(never)]
-pub(crate) fn update_user_cs(rs: CurrentRseq, regs: Regs, csaddr: u64) -> bool {
+pub(crate) fn update_user_cs(regs: Regs, rs: CurrentRseq, csaddr: u64) -> bool {
     // CAST: Truncates to `unsigned long` on 32-bit, as in C.
     let csaddr = csaddr as usize;
     let task_size = task_size(&rs);
@@ -199,7 +215,7 @@ pub(crate) fn update_user_cs(rs: CurrentRseq, regs: Regs, csaddr: u64) -> bool {
         return false;
     }
     if rseq::debug_enabled() {
-        return debug_update_user_cs(rs, regs, csaddr);
+        return debug_update_cs(rs, regs, csaddr, task_size);
     }
     apply_cs(rs, regs, csaddr, task_size, false)
 }
@@ -246,13 +262,26 @@ fn update_ids_in_region(
 /// set for the latter. The caller emits the `rseq_update` tracepoint.
 #[inline(always)]
 pub(crate) fn set_ids_get_csaddr(rs: &CurrentRseq, ids: &Ids) -> Option<u64> {
-    let area = rs.area_ptr();
     let v2 = rs.is_v2();
     // Legacy registrations skip the check unless in debug mode: read the
     // cache only when needed.
-    let check = (rseq::debug_enabled() || v2).then(|| rs.ids());
+    let check = rseq::debug_enabled() || v2;
     // Only v2 registrations own the slice control word.
     let clear_slice = v2 && rseq::slice_extension_enabled();
+    set_ids_get_csaddr_as(rs, ids, check, clear_slice)
+}
+
+/// [`set_ids_get_csaddr`] with the read-only check and the slice control
+/// store chosen by the caller.
+#[inline(always)]
+fn set_ids_get_csaddr_as(
+    rs: &CurrentRseq,
+    ids: &Ids,
+    check: bool,
+    clear_slice: bool,
+) -> Option<u64> {
+    let area = rs.area_ptr();
+    let check = check.then(|| rs.ids());
 
     match update_ids_in_region(area, check, ids, clear_slice) {
         Err(_) => None,
@@ -272,7 +301,7 @@ pub(crate) fn set_ids_get_csaddr(rs: &CurrentRseq, ids: &Ids) -> Option<u64> {
 /// The part of [`update_usr`] after the ID update: evaluates the critical
 /// section if needed.
 #[inline(always)]
-fn update_usr_cs(rs: &CurrentRseq, regs: Regs, csaddr: u64) -> bool {
+fn update_usr_cs(regs: Regs, rs: CurrentRseq, csaddr: u64) -> bool {
     // With generic IRQ entry the critical section only needs evaluation when
     // the kernel was entered by an interrupt from user space.
     if cfg!(CONFIG_GENERIC_IRQ_ENTRY) && !rseq::debug_enabled() && !rs.user_irq() {
@@ -281,18 +310,19 @@ fn update_usr_cs(rs: &CurrentRseq, regs: Regs, csaddr: u64) -> bool {
     if csaddr == 0 {
         return true;
     }
-    update_user_cs(*rs, regs, csaddr)
+    update_user_cs(regs, rs, csaddr)
 }
 
 /// Emits the `rseq_update` tracepoint, then finishes [`update_usr`].
 ///
 /// Out of line, so that the fast path makes no call while the tracepoint is
-/// off and needs no callee-saved register.
+/// off and needs no callee-saved register. It takes everything by value: the
+/// fast path tail-calls it and keeps nothing on the stack.
 #[cold]
 #[inline(never)]
-fn update_usr_cs_traced(rs: &CurrentRseq, regs: Regs, csaddr: u64) -> bool {
+fn update_usr_cs_traced(regs: Regs, rs: CurrentRseq, csaddr: u64) -> bool {
     rs.trace_update();
-    update_usr_cs(rs, regs, csaddr)
+    update_usr_cs(regs, rs, csaddr)
 }
 
 /// Writes new IDs and evaluates the critical section if needed
@@ -305,19 +335,41 @@ pub(crate) fn update_usr(rs: &CurrentRseq, regs: Regs, ids: &Ids) -> bool {
     let Some(csaddr) = set_ids_get_csaddr(rs, ids) else {
         return false;
     };
-    if rseq::trace_update_enabled() {
-        return update_usr_cs_traced(rs, regs, csaddr);
-    }
-    update_usr_cs(rs, regs, csaddr)
+    update_usr_tail(regs, *rs, csaddr)
 }
 
-/// The `rseq_cs` load and, if `clear_slice`, the `slice_ctrl` store, in one
-/// region.
+/// The rest of [`update_usr`] after the ID update.
 #[inline(always)]
-fn get_csaddr_in_region(area: UserPtr, clear_slice: bool) -> Result<u64> {
-    let ua = UserAccess::new(area, AREA_SIZE)?;
+fn update_usr_tail(regs: Regs, rs: CurrentRseq, csaddr: u64) -> bool {
+    if rseq::trace_update_enabled() {
+        return update_usr_cs_traced(regs, rs, csaddr);
+    }
+    update_usr_cs(regs, rs, csaddr)
+}
+
+/// [`update_usr`] for a legacy registration without debug mode: no
+/// read-only check and no slice control word. This is the update after
+/// every context switch of a legacy task, so it stays inline in the fast
+/// path, where it needs only call-clobbered registers.
+#[inline(always)]
+fn update_usr_legacy(regs: Regs, rs: CurrentRseq, ids: &Ids) -> bool {
+    let Some(csaddr) = set_ids_get_csaddr_as(&rs, ids, false, false) else {
+        return false;
+    };
+    update_usr_tail(regs, rs, csaddr)
+}
+
+/// The `rseq_cs` load and, if `may_clear_slice` and the registration owns
+/// the slice control word (v2, slice extensions enabled), the `slice_ctrl`
+/// store, in one region.
+///
+/// The slice condition is tested inside the region, as in C: a byte load
+/// and a static branch, no call, and no flag kept in a register.
+#[inline(always)]
+fn get_csaddr_in_region(rs: &CurrentRseq, may_clear_slice: bool) -> Result<u64> {
+    let ua = UserAccess::new(rs.area_ptr(), AREA_SIZE)?;
     let csaddr = ua.get(area::RSEQ_CS)?;
-    if clear_slice {
+    if may_clear_slice && rs.is_v2() && rseq::slice_extension_enabled() {
         ua.put(area::SLICE_CTRL, 0u32)?;
     }
     Ok(csaddr)
@@ -341,32 +393,38 @@ fn current_ids(rs: &CurrentRseq) -> Ids {
 /// Runs with interrupts and page faults disabled when `sched_switch` is
 /// set. Returns `false` on a fault or on invalid data; the caller then
 /// defers to the slow path, which repeats the work with faults enabled.
-pub(crate) fn exit_user_update(rs: &CurrentRseq, regs: Regs) -> bool {
+#[inline(always)]
+pub(crate) fn exit_user_update(regs: Regs, rs: CurrentRseq) -> bool {
     // Only v2 registrations get here without `ids_changed`, and then only
     // after an interrupt from user space.
     if !rs.ids_changed() {
-        let area = rs.area_ptr();
-        let clear_slice = rs.is_v2() && rseq::slice_extension_enabled();
-        let Ok(csaddr) = get_csaddr_in_region(area, clear_slice) else {
+        let Ok(csaddr) = get_csaddr_in_region(&rs, true) else {
             return false;
         };
         rs.slice_clear_grant();
 
         if rseq::debug_enabled() || csaddr != 0 {
-            return update_user_cs(*rs, regs, csaddr);
+            return update_user_cs(regs, rs, csaddr);
         }
         return true;
     }
 
-    exit_ids_changed(*rs, regs)
+    // Legacy registrations get here after every context switch. Without
+    // debug mode they need neither the read-only check nor the slice control
+    // word, which keeps this path small enough for call-clobbered registers.
+    if rs.is_v2() || rseq::debug_enabled() {
+        return exit_ids_changed(regs, rs);
+    }
+    update_usr_legacy(regs, rs, &current_ids(&rs))
 }
 
-/// The ID update of [`exit_user_update`], out of line.
+/// The checked ID update of [`exit_user_update`] (v2, or debug mode), out of
+/// line.
 ///
-/// Keeps the register pressure of the ID update out of the caller, so that
-/// the path without an ID change (v2, after an interrupt) saves no register.
+/// Keeps the register pressure of the read-only check out of the caller, so
+/// that the other paths save no register.
 #[inline(never)]
-fn exit_ids_changed(rs: CurrentRseq, regs: Regs) -> bool {
+fn exit_ids_changed(regs: Regs, rs: CurrentRseq) -> bool {
     update_usr(&rs, regs, &current_ids(&rs))
 }
 
@@ -405,7 +463,7 @@ pub(crate) fn handle_slowpath(rs: &CurrentRseq, regs: Option<Regs>) {
 
 /// Reads `rseq_cs` of the registered area.
 fn get_csaddr(rs: &CurrentRseq) -> Result<u64> {
-    get_csaddr_in_region(rs.area_ptr(), false)
+    get_csaddr_in_region(rs, false)
 }
 
 /// Evaluates the critical section before a signal frame is set up
@@ -416,7 +474,7 @@ pub(crate) fn signal_deliver(rs: &CurrentRseq, sig: Signal, regs: Regs) {
     let ok = match get_csaddr(rs) {
         Err(_) => false,
         Ok(0) => true,
-        Ok(csaddr) => update_user_cs(*rs, regs, csaddr),
+        Ok(csaddr) => update_user_cs(regs, *rs, csaddr),
     };
     if !ok {
         rs.clear_error();
@@ -438,10 +496,12 @@ pub(crate) fn debug_syscall_return(rs: &CurrentRseq, regs: Regs) {
     let ok = match get_csaddr(rs) {
         Err(_) => false,
         Ok(0) => return,
-        // The range check sees all 64 bits, as in C.
-        Ok(csaddr) if csaddr >= task_size(rs) => false,
-        // CAST: Truncates to `unsigned long` on 32-bit, as in C.
-        Ok(csaddr) => debug_update_user_cs(*rs, regs, csaddr as usize),
+        Ok(csaddr) => {
+            let task_size = task_size(rs);
+            // The range check sees all 64 bits, as in C.
+            // CAST: Truncates to `unsigned long` on 32-bit, as in C.
+            csaddr < task_size && debug_update_cs(*rs, regs, csaddr as usize, task_size)
+        }
     };
     if !ok {
         signal::force_sig(Signal::SIGSEGV);

@@ -86,7 +86,7 @@ pub unsafe extern "C" fn __rseq_exit_user_update(regs: *mut RawRegs, t: *mut Raw
     // SAFETY: `regs` is the task's user register state, never NULL on the
     // exit to user space path.
     let regs = unsafe { Regs::from_raw_nonnull(regs) };
-    exit::exit_user_update(&rs, regs)
+    exit::exit_user_update(regs, rs)
 }
 
 /// Exit to user space slow path, invoked from `resume_user_mode_work()`.
