@@ -97,4 +97,70 @@ __rust_helper void rust_helper_rseq_stat_inc_fixup(void)
 }
 #endif /* CONFIG_RSEQ_STATS */
 
+#ifdef CONFIG_RSEQ_STATS
+__rust_helper bool rust_helper_rseq_stats_read_cpu(unsigned int cpu, unsigned long *out)
+{
+	struct rseq_stats stats;
+
+	/* Rust's kernel::rseq::Stats: 13 counters, in this order */
+	BUILD_BUG_ON(sizeof(stats) != 13 * sizeof(unsigned long));
+	if (!cpu_possible(cpu))
+		return false;
+	stats = data_race(*per_cpu_ptr(&rseq_stats, cpu));
+	memcpy(out, &stats, sizeof(stats));
+	return true;
+}
+#endif /* CONFIG_RSEQ_STATS */
+
+#ifdef CONFIG_RSEQ_SLICE_EXTENSION
+__rust_helper unsigned int rust_helper_rseq_slice_ext_nsecs_get(void)
+{
+	return data_race(rseq_slice_ext_nsecs);
+}
+
+__rust_helper void rust_helper_rseq_slice_ext_nsecs_set(unsigned int nsecs)
+{
+	WRITE_ONCE(rseq_slice_ext_nsecs, nsecs);
+}
+
+__rust_helper void rust_helper_rseq_slice_clear_syscall_work(struct task_struct *t)
+{
+	clear_task_syscall_work(t, SYSCALL_RSEQ_SLICE);
+}
+
+/* As rseq_slice_set_need_resched() in kernel/rseq.c */
+__rust_helper void rust_helper_rseq_slice_set_need_resched(void)
+{
+	scoped_guard(irq)
+		set_need_resched_current();
+}
+
+__rust_helper void rust_helper_preempt_disable(void)
+{
+	preempt_disable();
+}
+
+__rust_helper void rust_helper_preempt_enable(void)
+{
+	preempt_enable();
+}
+
+__rust_helper void rust_helper_cond_resched(void)
+{
+	cond_resched();
+}
+
+#ifdef CONFIG_RSEQ_STATS
+__rust_helper void rust_helper_rseq_stat_inc_s_yielded(void)
+{
+	this_cpu_inc(rseq_stats.s_yielded);
+}
+
+__rust_helper void rust_helper_rseq_stat_inc_s_aborted(void)
+{
+	this_cpu_inc(rseq_stats.s_aborted);
+}
+#endif /* CONFIG_RSEQ_STATS */
+#endif /* CONFIG_RSEQ_SLICE_EXTENSION */
+
 #endif /* CONFIG_RSEQ */
