@@ -42,6 +42,8 @@ use kernel::{
 mod control;
 mod cs;
 mod exit;
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+mod grant;
 mod registration;
 #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
 mod slice;
@@ -324,4 +326,34 @@ pub unsafe extern "C" fn do_rseq_slice_yield() -> c_long {
     // SAFETY: A system call runs in the current task's context.
     let rs = unsafe { CurrentRseq::current() };
     slice::yield_result(&rs)
+}
+
+/// The time slice extension grant decision on the way out of an interrupt
+/// that asks the task to reschedule. Returns `true` for a grant.
+///
+/// # Safety
+///
+/// Must be called from the current task's exit to user space work, with
+/// interrupts enabled, after the C gate (`__rseq_grant_slice_extension()`).
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+#[export]
+pub unsafe extern "C" fn rseq_slice_grant(work_pending: bool) -> bool {
+    // SAFETY: The exit to user space work runs in the current task's context.
+    let rs = unsafe { CurrentRseq::current() };
+    grant::grant(&rs, work_pending)
+}
+
+/// Arms the slice timer of a held grant on the last way out to user space.
+/// Returns `true` if the grant is over already.
+///
+/// # Safety
+///
+/// Must be called from the current task's exit to user space path with
+/// interrupts disabled.
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+#[export]
+pub unsafe extern "C" fn rseq_slice_arm_timer() -> bool {
+    // SAFETY: The exit to user space path runs in the current task's context.
+    let rs = unsafe { CurrentRseq::current() };
+    grant::arm_timer(&rs)
 }

@@ -135,6 +135,25 @@ __rust_helper void rust_helper_rseq_slice_set_need_resched(void)
 		set_need_resched_current();
 }
 
+__rust_helper void rust_helper_rseq_slice_set_syscall_work(struct task_struct *t)
+{
+	set_task_syscall_work(t, SYSCALL_RSEQ_SLICE);
+}
+
+__rust_helper void rust_helper_rseq_set_need_resched_current(void)
+{
+	set_need_resched_current();
+}
+
+/* As the grant in __rseq_grant_slice_extension() in <linux/rseq_entry.h> */
+__rust_helper void rust_helper_rseq_slice_clear_need_resched(void)
+{
+	scoped_guard(irq) {
+		clear_tsk_need_resched(current);
+		clear_preempt_need_resched();
+	}
+}
+
 __rust_helper void rust_helper_preempt_disable(void)
 {
 	preempt_disable();
@@ -151,6 +170,11 @@ __rust_helper void rust_helper_cond_resched(void)
 }
 
 #ifdef CONFIG_RSEQ_STATS
+__rust_helper void rust_helper_rseq_stat_inc_s_granted(void)
+{
+	this_cpu_inc(rseq_stats.s_granted);
+}
+
 __rust_helper void rust_helper_rseq_stat_inc_s_yielded(void)
 {
 	this_cpu_inc(rseq_stats.s_yielded);

@@ -886,6 +886,29 @@ impl CurrentRseq {
         }
     }
 
+    /// When the task's grant expires, in `CLOCK_MONOTONIC` nanoseconds.
+    #[inline]
+    pub fn slice_expires(&self) -> u64 {
+        // SAFETY: `data()` is valid; only this task writes `expires`.
+        unsafe { (*self.data()).slice.expires }
+    }
+
+    /// Sets when the task's grant expires.
+    #[inline]
+    pub fn set_slice_expires(&self, expires: u64) {
+        // SAFETY: `data()` is valid; only this task writes `expires`.
+        unsafe { (*self.data()).slice.expires = expires };
+    }
+
+    /// Arms the task's time slice extension syscall entry work
+    /// (`set_task_syscall_work(t, SYSCALL_RSEQ_SLICE)`).
+    #[inline]
+    pub fn set_slice_syscall_work(&self) {
+        // SAFETY: `self.task` is valid per the type invariant; the work bits
+        // are changed atomically.
+        unsafe { bindings::rseq_slice_set_syscall_work(self.task) };
+    }
+
     /// Clears the task's time slice extension syscall entry work
     /// (`clear_task_syscall_work(t, SYSCALL_RSEQ_SLICE)`).
     #[inline]
@@ -900,6 +923,8 @@ impl CurrentRseq {
 #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SliceStat {
+    /// A grant (`s_granted`).
+    Granted,
     /// A grant ended by `rseq_slice_yield()` (`s_yielded`).
     Yielded,
     /// A grant ended by another system call (`s_aborted`).
@@ -915,6 +940,7 @@ pub fn slice_stat_inc(stat: SliceStat) {
     // SAFETY: `this_cpu_inc()` on a per-CPU counter is safe in any context.
     unsafe {
         match stat {
+            SliceStat::Granted => bindings::rseq_stat_inc_s_granted(),
             SliceStat::Yielded => bindings::rseq_stat_inc_s_yielded(),
             SliceStat::Aborted => bindings::rseq_stat_inc_s_aborted(),
         }
@@ -974,4 +1000,43 @@ pub fn set_need_resched_current(_preempt: &PreemptDisabled) {
 pub fn cond_resched() {
     // SAFETY: Called from task context.
     unsafe { bindings::cond_resched() };
+}
+
+/// Starts this CPU's time slice extension timer for the current task, to
+/// expire at `expires` (`CLOCK_MONOTONIC` nanoseconds, absolute).
+///
+/// Only on the exit to user space, with interrupts disabled.
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+#[inline]
+pub fn slice_timer_start(expires: u64) {
+    // SAFETY: Called with interrupts disabled (function contract), so this
+    // CPU's timer is not in its callback.
+    unsafe { bindings::rseq_slice_timer_start(expires) };
+}
+
+/// The NMI-safe monotonic clock in nanoseconds (`ktime_get_mono_fast_ns()`).
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+#[inline]
+pub fn mono_fast_ns() -> u64 {
+    // SAFETY: Safe in any context.
+    unsafe { bindings::ktime_get_mono_fast_ns() }
+}
+
+/// Requests a reschedule of the current task (`set_need_resched_current()`),
+/// with interrupts already disabled.
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+#[inline]
+pub fn set_need_resched_current_irqs_off() {
+    // SAFETY: Only sets the current task's and CPU's resched bits.
+    unsafe { bindings::rseq_set_need_resched_current() };
+}
+
+/// Withdraws the current task's reschedule request, with interrupts
+/// disabled around it (`clear_tsk_need_resched()` and
+/// `clear_preempt_need_resched()`), for a granted extension.
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+#[inline]
+pub fn clear_need_resched_current() {
+    // SAFETY: Only clears the current task's and CPU's resched bits.
+    unsafe { bindings::rseq_slice_clear_need_resched() };
 }
