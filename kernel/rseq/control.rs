@@ -175,8 +175,8 @@ mod tests {
 
     #[test]
     fn bool_values() {
-        for (s, v) in [
-            (&b"1"[..], true),
+        let cases: &[(&[u8], bool)] = &[
+            (b"1", true),
             (b"y", true),
             (b"Yes", true),
             (b"on", true),
@@ -185,10 +185,12 @@ mod tests {
             (b"n", false),
             (b"OFF", false),
             (b"f", false),
-        ] {
+        ];
+        for &(s, v) in cases {
             assert_eq!(parse_bool(s), Ok(v));
         }
-        for s in [&b""[..], b"\0", b"2", b"o", b"o\0n", b"x", b" 1"] {
+        let invalid: &[&[u8]] = &[b"", b"\0", b"2", b"o", b"o\0n", b"x", b" 1"];
+        for s in invalid {
             assert_eq!(parse_bool(s), Err(EINVAL));
         }
     }
@@ -202,17 +204,10 @@ mod tests {
         assert_eq!(parse_u32(b"4294967295"), Ok(u32::MAX));
         assert_eq!(parse_u32(b"4294967296"), Err(ERANGE));
         assert_eq!(parse_u32(b"99999999999999999999999"), Err(ERANGE));
-        for s in [
-            &b""[..],
-            b"+",
-            b"\n",
-            b"-1",
-            b"0x10",
-            b" 1",
-            b"1 ",
-            b"1\n\n",
-            b"++1",
-        ] {
+        let invalid: &[&[u8]] = &[
+            b"", b"+", b"\n", b"-1", b"0x10", b" 1", b"1 ", b"1\n\n", b"++1",
+        ];
+        for s in invalid {
             assert_eq!(parse_u32(s), Err(EINVAL));
         }
     }

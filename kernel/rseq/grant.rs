@@ -36,11 +36,13 @@ pub(crate) enum Decision {
 
 /// The decision before reading user memory: `None` means read `slice_ctrl`
 /// and call [`decide_ctrl`].
+#[inline(always)]
 pub(crate) fn decide_state(work_pending: bool, granted: bool) -> Option<Decision> {
     (work_pending || granted).then_some(Decision::Revoke)
 }
 
 /// The decision on the `slice_ctrl` user space wrote.
+#[inline(always)]
 pub(crate) fn decide_ctrl(ctrl: u32) -> Decision {
     let mut bytes = ctrl.to_ne_bytes();
     // `struct rseq_slice_ctrl`: byte 0 is `request`, byte 1 `granted`.

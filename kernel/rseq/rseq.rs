@@ -195,11 +195,11 @@ fn store_result(res: Result, count: usize) -> isize {
 ///
 /// # Safety
 ///
-/// `str` must point to a NUL-terminated string (the `__setup()` argument).
+/// `arg` must point to a NUL-terminated string (the `__setup()` argument).
 #[export]
-pub unsafe extern "C" fn rseq_debug_param(str: *mut c_char) -> c_int {
-    // SAFETY: `str` is a NUL-terminated string (function safety requirement).
-    let s = unsafe { CStr::from_char_ptr(str) };
+pub unsafe extern "C" fn rseq_debug_param(arg: *mut c_char) -> c_int {
+    // SAFETY: `arg` is a NUL-terminated string (function safety requirement).
+    let s = unsafe { CStr::from_char_ptr(arg) };
     control::debug_param(s.to_bytes())
 }
 
@@ -209,11 +209,11 @@ pub unsafe extern "C" fn rseq_debug_param(str: *mut c_char) -> c_int {
 ///
 /// # Safety
 ///
-/// `str` must point to a NUL-terminated string (the `__setup()` argument).
+/// `arg` must point to a NUL-terminated string (the `__setup()` argument).
 #[export]
-pub unsafe extern "C" fn rseq_slice_ext_param(str: *mut c_char) -> c_int {
-    // SAFETY: `str` is a NUL-terminated string (function safety requirement).
-    let s = unsafe { CStr::from_char_ptr(str) };
+pub unsafe extern "C" fn rseq_slice_ext_param(arg: *mut c_char) -> c_int {
+    // SAFETY: `arg` is a NUL-terminated string (function safety requirement).
+    let s = unsafe { CStr::from_char_ptr(arg) };
     control::slice_ext_param(s.to_bytes())
 }
 

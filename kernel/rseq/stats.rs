@@ -8,6 +8,7 @@
 
 use kernel::{
     cpu::CpuId,
+    prelude::*,
     rseq::{
         cpu_stats,
         Stats, //

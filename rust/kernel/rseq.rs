@@ -795,12 +795,14 @@ pub fn disable_slice_extension() {
 #[inline]
 pub fn slice_ext_nsecs() -> u32 {
     #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
-    // SAFETY: Reads a global `unsigned int` once.
-    unsafe {
-        bindings::rseq_slice_ext_nsecs_get()
+    {
+        // SAFETY: Reads a global `unsigned int` once.
+        unsafe { bindings::rseq_slice_ext_nsecs_get() }
     }
     #[cfg(not(CONFIG_RSEQ_SLICE_EXTENSION))]
-    0
+    {
+        0
+    }
 }
 
 /// Sets the duration of a time slice extension in nanoseconds
