@@ -21,7 +21,6 @@ use crate::{
     cpu::CpuId,
     ffi::{
         c_int,
-        c_long,
         c_ulong, //
     },
     sync::atomic::{
@@ -835,7 +834,7 @@ pub const PR_RSEQ_SLICE_EXT_ENABLE: c_ulong = 0x01;
 /// The system call number of `rseq_slice_yield()`.
 #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
 // CAST: System call numbers are small.
-pub const NR_RSEQ_SLICE_YIELD: c_long = bindings::__NR_rseq_slice_yield as c_long;
+pub const NR_RSEQ_SLICE_YIELD: crate::ffi::c_long = bindings::__NR_rseq_slice_yield as _;
 
 /// Time slice extension state of the current task (`task->rseq.slice`).
 #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
