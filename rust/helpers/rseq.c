@@ -128,11 +128,15 @@ __rust_helper void rust_helper_rseq_slice_clear_syscall_work(struct task_struct 
 	clear_task_syscall_work(t, SYSCALL_RSEQ_SLICE);
 }
 
-/* As rseq_slice_set_need_resched() in kernel/rseq.c */
+/*
+ * As rseq_slice_set_need_resched() in kernel/rseq.c; no scoped_guard(irq)
+ * here, its static class variable cannot be used in an inline helper.
+ */
 __rust_helper void rust_helper_rseq_slice_set_need_resched(void)
 {
-	scoped_guard(irq)
-		set_need_resched_current();
+	local_irq_disable();
+	set_need_resched_current();
+	local_irq_enable();
 }
 
 __rust_helper void rust_helper_rseq_slice_set_syscall_work(struct task_struct *t)
@@ -148,10 +152,10 @@ __rust_helper void rust_helper_rseq_set_need_resched_current(void)
 /* As the grant in __rseq_grant_slice_extension() in <linux/rseq_entry.h> */
 __rust_helper void rust_helper_rseq_slice_clear_need_resched(void)
 {
-	scoped_guard(irq) {
-		clear_tsk_need_resched(current);
-		clear_preempt_need_resched();
-	}
+	local_irq_disable();
+	clear_tsk_need_resched(current);
+	clear_preempt_need_resched();
+	local_irq_enable();
 }
 
 __rust_helper void rust_helper_preempt_disable(void)
