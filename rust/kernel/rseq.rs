@@ -834,7 +834,8 @@ pub const PR_RSEQ_SLICE_EXT_ENABLE: c_ulong = 0x01;
 /// The system call number of `rseq_slice_yield()`.
 #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
 // CAST: System call numbers are small.
-pub const NR_RSEQ_SLICE_YIELD: crate::ffi::c_long = bindings::__NR_rseq_slice_yield as _;
+pub const NR_RSEQ_SLICE_YIELD: crate::ffi::c_long =
+    bindings::__NR_rseq_slice_yield as crate::ffi::c_long;
 
 /// Time slice extension state of the current task (`task->rseq.slice`).
 #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
