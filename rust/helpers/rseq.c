@@ -106,6 +106,7 @@ __rust_helper bool rust_helper_rseq_stats_read_cpu(unsigned int cpu, unsigned lo
 	BUILD_BUG_ON(sizeof(stats) != 13 * sizeof(unsigned long));
 	if (!cpu_possible(cpu))
 		return false;
+	/* Racy against the increments, like the C reader rseq_stats_show() */
 	stats = data_race(*per_cpu_ptr(&rseq_stats, cpu));
 	memcpy(out, &stats, sizeof(stats));
 	return true;
@@ -115,6 +116,7 @@ __rust_helper bool rust_helper_rseq_stats_read_cpu(unsigned int cpu, unsigned lo
 #ifdef CONFIG_RSEQ_SLICE_EXTENSION
 __rust_helper unsigned int rust_helper_rseq_slice_ext_nsecs_get(void)
 {
+	/* Racy against a debugfs write, like the C reader in the grant */
 	return data_race(rseq_slice_ext_nsecs);
 }
 
