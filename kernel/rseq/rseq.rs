@@ -4,16 +4,19 @@
 //!
 //! This crate replaces the out-of-line parts of `kernel/rseq.c`: the
 //! `sys_rseq()` registration logic, the exit to user space slow path, the
-//! signal delivery fixup and the debug mode critical section checks. The
-//! inline hooks in `include/linux/rseq.h` and `include/linux/rseq_entry.h`,
-//! the syscall wrappers, static keys, statistics and tracepoints stay in C
-//! and call into the functions exported here.
+//! signal delivery fixup, the debug mode critical section checks, and the
+//! logic of the boot parameters and the debugfs files. The inline hooks in
+//! `include/linux/rseq.h` and `include/linux/rseq_entry.h`, the syscall
+//! wrappers, static keys, per-CPU statistics and tracepoints, the
+//! `__setup()` registrations and the debugfs file creation stay in C and
+//! call into the functions exported here.
 //!
 //! The behavior matches the C implementation errno for errno and signal for
 //! signal.
 
 use kernel::{
     ffi::{
+        c_char,
         c_int,
         c_long,
         c_ulong, //
@@ -24,15 +27,27 @@ use kernel::{
         CurrentRseq,
         Flags,
         RawRegs,
+        RawSeqFile,
         RawTask,
         RawUserArea, //
     },
+    seq_file::{
+        seq_print,
+        SeqFile, //
+    },
     signal::Signal,
+    uaccess::UserPtr,
 };
 
+mod control;
 mod cs;
 mod exit;
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+mod grant;
 mod registration;
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+mod slice;
+mod stats;
 
 /// Registers or unregisters the rseq area of the current task.
 ///
@@ -162,4 +177,183 @@ pub unsafe extern "C" fn rseq_debug_update_user_cs(
         Some(regs) => exit::debug_update_user_cs(rs, regs, csaddr),
         None => false,
     }
+}
+
+/// Converts a debugfs write's result into the value its C handler returns:
+/// the bytes consumed (all of them) or a negative errno.
+fn store_result(res: Result, count: usize) -> isize {
+    match res {
+        // CAST: A write's size is at most `MAX_RW_COUNT`, below `isize::MAX`.
+        Ok(()) => count as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// The `rseq_debug=` boot parameter.
+///
+/// Returns 1 if handled, `-EINVAL` if the value is no boolean.
+///
+/// # Safety
+///
+/// `arg` must point to a NUL-terminated string (the `__setup()` argument).
+#[export]
+pub unsafe extern "C" fn rseq_debug_param(arg: *mut c_char) -> c_int {
+    // SAFETY: `arg` is a NUL-terminated string (function safety requirement).
+    let s = unsafe { CStr::from_char_ptr(arg) };
+    control::debug_param(s.to_bytes())
+}
+
+/// The `rseq_slice_ext=` boot parameter.
+///
+/// Returns 1 if handled, 0 if the value is no boolean.
+///
+/// # Safety
+///
+/// `arg` must point to a NUL-terminated string (the `__setup()` argument).
+#[export]
+pub unsafe extern "C" fn rseq_slice_ext_param(arg: *mut c_char) -> c_int {
+    // SAFETY: `arg` is a NUL-terminated string (function safety requirement).
+    let s = unsafe { CStr::from_char_ptr(arg) };
+    control::slice_ext_param(s.to_bytes())
+}
+
+/// A write of `count` bytes at the user address `ubuf` to `rseq/debug`.
+///
+/// # Safety
+///
+/// Must be called from task context. `ubuf` is a user space address that is
+/// only accessed through user access functions.
+#[export]
+pub unsafe extern "C" fn rseq_debug_store(ubuf: *const c_char, count: usize) -> isize {
+    // CAST: The user address of the written bytes.
+    let buf = UserPtr::from_ptr(ubuf.cast_mut().cast());
+    store_result(control::debug_write(buf, count), count)
+}
+
+/// A write of `count` bytes at the user address `ubuf` to
+/// `rseq/slice_ext_nsec`.
+///
+/// # Safety
+///
+/// Must be called from task context. `ubuf` is a user space address that is
+/// only accessed through user access functions.
+#[export]
+pub unsafe extern "C" fn rseq_slice_ext_nsecs_store(ubuf: *const c_char, count: usize) -> isize {
+    // CAST: The user address of the written bytes.
+    let buf = UserPtr::from_ptr(ubuf.cast_mut().cast());
+    store_result(control::slice_ext_nsecs_write(buf, count), count)
+}
+
+/// The text of `rseq/debug`: whether debug mode is on, as 0 or 1.
+///
+/// # Safety
+///
+/// `m` must point to the `seq_file` of the read, not accessed by anyone
+/// else during the call.
+#[export]
+pub unsafe extern "C" fn rseq_debug_print(m: *mut RawSeqFile) {
+    // SAFETY: `m` is the read's `seq_file`, ours for the call.
+    let m = unsafe { SeqFile::from_raw(m) };
+    seq_print!(m, "{}\n", u8::from(kernel::rseq::debug_enabled()));
+}
+
+/// The text of `rseq/slice_ext_nsec`: the extension's duration.
+///
+/// # Safety
+///
+/// `m` must point to the `seq_file` of the read, not accessed by anyone
+/// else during the call.
+#[export]
+pub unsafe extern "C" fn rseq_slice_ext_nsecs_print(m: *mut RawSeqFile) {
+    // SAFETY: `m` is the read's `seq_file`, ours for the call.
+    let m = unsafe { SeqFile::from_raw(m) };
+    seq_print!(m, "{}\n", kernel::rseq::slice_ext_nsecs());
+}
+
+/// The text of `rseq/stats`: the statistics counters of all CPUs, summed.
+///
+/// # Safety
+///
+/// `m` must point to the `seq_file` of the read, not accessed by anyone
+/// else during the call.
+#[export]
+pub unsafe extern "C" fn rseq_stats_print(m: *mut RawSeqFile) {
+    // SAFETY: `m` is the read's `seq_file`, ours for the call.
+    let m = unsafe { SeqFile::from_raw(m) };
+    stats::show(m, &stats::sum());
+}
+
+/// `prctl(PR_RSEQ_SLICE_EXTENSION, arg2, arg3)`.
+///
+/// # Safety
+///
+/// Must be called from the `prctl()` system call of the current task.
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+#[export]
+pub unsafe extern "C" fn rseq_slice_prctl(arg2: c_ulong, arg3: c_ulong) -> c_int {
+    // SAFETY: A system call runs in the current task's context.
+    let rs = unsafe { CurrentRseq::current() };
+    match slice::prctl(&rs, arg2, arg3) {
+        Ok(v) => v,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// The system call entry work of a task holding a time slice extension
+/// grant (`SYSCALL_WORK_SYSCALL_RSEQ_SLICE`).
+///
+/// # Safety
+///
+/// Must be called from the system call entry work of the current task, with
+/// interrupts enabled.
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+#[export]
+pub unsafe extern "C" fn rseq_slice_syscall_enter(syscall: c_long) {
+    // SAFETY: The system call entry work runs in the current task's context.
+    let rs = unsafe { CurrentRseq::current() };
+    slice::syscall_enter_work(&rs, syscall);
+}
+
+/// The body of `rseq_slice_yield()`.
+///
+/// # Safety
+///
+/// Must be called from the `rseq_slice_yield()` system call of the current
+/// task.
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+#[export]
+pub unsafe extern "C" fn do_rseq_slice_yield() -> c_long {
+    // SAFETY: A system call runs in the current task's context.
+    let rs = unsafe { CurrentRseq::current() };
+    slice::yield_result(&rs)
+}
+
+/// The time slice extension grant decision on the way out of an interrupt
+/// that asks the task to reschedule. Returns `true` for a grant.
+///
+/// # Safety
+///
+/// Must be called from the current task's exit to user space work, with
+/// interrupts enabled, after the C gate (`__rseq_grant_slice_extension()`).
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+#[export]
+pub unsafe extern "C" fn rseq_slice_grant(work_pending: bool) -> bool {
+    // SAFETY: The exit to user space work runs in the current task's context.
+    let rs = unsafe { CurrentRseq::current() };
+    grant::grant(&rs, work_pending)
+}
+
+/// Arms the slice timer of a held grant on the last way out to user space.
+/// Returns `true` if the grant is over already.
+///
+/// # Safety
+///
+/// Must be called from the current task's exit to user space path with
+/// interrupts disabled.
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+#[export]
+pub unsafe extern "C" fn rseq_slice_arm_timer() -> bool {
+    // SAFETY: The exit to user space path runs in the current task's context.
+    let rs = unsafe { CurrentRseq::current() };
+    grant::arm_timer(&rs)
 }

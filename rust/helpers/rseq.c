@@ -97,4 +97,100 @@ __rust_helper void rust_helper_rseq_stat_inc_fixup(void)
 }
 #endif /* CONFIG_RSEQ_STATS */
 
+#ifdef CONFIG_RSEQ_STATS
+__rust_helper bool rust_helper_rseq_stats_read_cpu(unsigned int cpu, unsigned long *out)
+{
+	struct rseq_stats stats;
+
+	/* Rust's kernel::rseq::Stats: 13 counters, in this order */
+	BUILD_BUG_ON(sizeof(stats) != 13 * sizeof(unsigned long));
+	if (!cpu_possible(cpu))
+		return false;
+	/* Racy against the increments, like the C reader rseq_stats_show() */
+	stats = data_race(*per_cpu_ptr(&rseq_stats, cpu));
+	memcpy(out, &stats, sizeof(stats));
+	return true;
+}
+#endif /* CONFIG_RSEQ_STATS */
+
+#ifdef CONFIG_RSEQ_SLICE_EXTENSION
+__rust_helper unsigned int rust_helper_rseq_slice_ext_nsecs_get(void)
+{
+	/* Racy against a debugfs write, like the C reader in the grant */
+	return data_race(rseq_slice_ext_nsecs);
+}
+
+__rust_helper void rust_helper_rseq_slice_ext_nsecs_set(unsigned int nsecs)
+{
+	WRITE_ONCE(rseq_slice_ext_nsecs, nsecs);
+}
+
+__rust_helper void rust_helper_rseq_slice_clear_syscall_work(struct task_struct *t)
+{
+	clear_task_syscall_work(t, SYSCALL_RSEQ_SLICE);
+}
+
+/*
+ * As rseq_slice_set_need_resched() in kernel/rseq.c; no scoped_guard(irq)
+ * here, its static class variable cannot be used in an inline helper.
+ */
+__rust_helper void rust_helper_rseq_slice_set_need_resched(void)
+{
+	local_irq_disable();
+	set_need_resched_current();
+	local_irq_enable();
+}
+
+__rust_helper void rust_helper_rseq_slice_set_syscall_work(struct task_struct *t)
+{
+	set_task_syscall_work(t, SYSCALL_RSEQ_SLICE);
+}
+
+__rust_helper void rust_helper_rseq_set_need_resched_current(void)
+{
+	set_need_resched_current();
+}
+
+/* As the grant in __rseq_grant_slice_extension() in <linux/rseq_entry.h> */
+__rust_helper void rust_helper_rseq_slice_clear_need_resched(void)
+{
+	local_irq_disable();
+	clear_tsk_need_resched(current);
+	clear_preempt_need_resched();
+	local_irq_enable();
+}
+
+__rust_helper void rust_helper_preempt_disable(void)
+{
+	preempt_disable();
+}
+
+__rust_helper void rust_helper_preempt_enable(void)
+{
+	preempt_enable();
+}
+
+__rust_helper void rust_helper_cond_resched(void)
+{
+	cond_resched();
+}
+
+#ifdef CONFIG_RSEQ_STATS
+__rust_helper void rust_helper_rseq_stat_inc_s_granted(void)
+{
+	this_cpu_inc(rseq_stats.s_granted);
+}
+
+__rust_helper void rust_helper_rseq_stat_inc_s_yielded(void)
+{
+	this_cpu_inc(rseq_stats.s_yielded);
+}
+
+__rust_helper void rust_helper_rseq_stat_inc_s_aborted(void)
+{
+	this_cpu_inc(rseq_stats.s_aborted);
+}
+#endif /* CONFIG_RSEQ_STATS */
+#endif /* CONFIG_RSEQ_SLICE_EXTENSION */
+
 #endif /* CONFIG_RSEQ */

@@ -19,7 +19,10 @@
 use crate::{
     bindings,
     cpu::CpuId,
-    ffi::c_int,
+    ffi::{
+        c_int,
+        c_ulong, //
+    },
     sync::atomic::{
         Atomic,
         Relaxed, //
@@ -672,3 +675,370 @@ pub type RawRegs = bindings::pt_regs;
 
 /// The C `struct task_struct` type, for `#[export]` signatures only.
 pub type RawTask = bindings::task_struct;
+
+/// The rseq statistics counters of one CPU, or their sum (`struct rseq_stats`).
+///
+/// # Examples
+///
+/// ```
+/// use kernel::rseq::Stats;
+///
+/// let s = Stats { exit: 2, ..Stats::default() };
+/// assert_eq!(s.exit, 2);
+/// assert_eq!(s.s_granted, 0);
+/// ```
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Exits to user space with rseq work.
+    pub exit: c_ulong,
+    /// Signal deliveries processed.
+    pub signal: c_ulong,
+    /// Slow path invocations.
+    pub slowpath: c_ulong,
+    /// Fast path invocations with a pending event.
+    pub fastpath: c_ulong,
+    /// ID updates.
+    pub ids: c_ulong,
+    /// Critical section evaluations.
+    pub cs: c_ulong,
+    /// Lazy critical section clears.
+    pub clear: c_ulong,
+    /// Aborts to the abort IP.
+    pub fixup: c_ulong,
+    /// Time slice extensions granted.
+    pub s_granted: c_ulong,
+    /// Time slice extensions that ran out.
+    pub s_expired: c_ulong,
+    /// Time slice extensions revoked on the way out to user space.
+    pub s_revoked: c_ulong,
+    /// Time slice extensions ended by `rseq_slice_yield()`.
+    pub s_yielded: c_ulong,
+    /// Time slice extensions ended by another system call.
+    pub s_aborted: c_ulong,
+}
+
+/// Reads the statistics counters of `cpu`.
+///
+/// The read races with the increments, as the C readers' `data_race()` does.
+/// Returns `None` for a CPU that is not possible and without
+/// `CONFIG_RSEQ_STATS`.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{cpu::CpuId, rseq::cpu_stats};
+///
+/// // CPU 0 is always possible.
+/// let cpu0 = CpuId::from_u32(0).unwrap();
+/// assert_eq!(cpu_stats(cpu0).is_some(), cfg!(CONFIG_RSEQ_STATS));
+/// ```
+pub fn cpu_stats(cpu: CpuId) -> Option<Stats> {
+    #[cfg(CONFIG_RSEQ_STATS)]
+    {
+        let mut stats = Stats::default();
+        // SAFETY: `stats` is valid for writes of a `struct rseq_stats`: both
+        // are 13 `unsigned long` counters (checked by the helper at build
+        // time). `cpu` is below `nr_cpu_ids` (type invariant).
+        let possible =
+            unsafe { bindings::rseq_stats_read_cpu(cpu.as_u32(), addr_of_mut!(stats).cast()) };
+        possible.then_some(stats)
+    }
+    #[cfg(not(CONFIG_RSEQ_STATS))]
+    {
+        let _ = cpu;
+        None
+    }
+}
+
+/// Switches rseq debug mode on or off (`rseq_debug_enabled` static key).
+///
+/// Takes the CPU hotplug and jump label locks: task context only.
+pub fn set_debug_enabled(on: bool) {
+    // SAFETY: `rseq_debug_enabled` is a static key defined by C. Only its
+    // address is taken; `static_key_enable()` and `static_key_disable()`
+    // serialize concurrent changes.
+    unsafe {
+        let key = addr_of_mut!(bindings::rseq_debug_enabled.key);
+        if on {
+            bindings::static_key_enable(key);
+        } else {
+            bindings::static_key_disable(key);
+        }
+    }
+}
+
+/// Turns time slice extensions off (`rseq_slice_extension_key` static key).
+///
+/// Takes the CPU hotplug and jump label locks: task context only. A no-op
+/// without `CONFIG_RSEQ_SLICE_EXTENSION`.
+pub fn disable_slice_extension() {
+    #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+    // SAFETY: `rseq_slice_extension_key` is a static key defined by C. Only
+    // its address is taken; `static_key_disable()` serializes changes.
+    unsafe {
+        bindings::static_key_disable(addr_of_mut!(bindings::rseq_slice_extension_key.key));
+    }
+}
+
+/// The duration of a time slice extension in nanoseconds
+/// (`rseq_slice_ext_nsecs`), 0 without `CONFIG_RSEQ_SLICE_EXTENSION`.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::rseq::slice_ext_nsecs;
+///
+/// assert_eq!(slice_ext_nsecs() != 0, cfg!(CONFIG_RSEQ_SLICE_EXTENSION));
+/// ```
+#[inline]
+pub fn slice_ext_nsecs() -> u32 {
+    #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+    {
+        // SAFETY: Reads a global `unsigned int` once.
+        unsafe { bindings::rseq_slice_ext_nsecs_get() }
+    }
+    #[cfg(not(CONFIG_RSEQ_SLICE_EXTENSION))]
+    {
+        0
+    }
+}
+
+/// Sets the duration of a time slice extension in nanoseconds
+/// (`rseq_slice_ext_nsecs`). The caller validates the value. A no-op without
+/// `CONFIG_RSEQ_SLICE_EXTENSION`.
+#[inline]
+pub fn set_slice_ext_nsecs(nsecs: u32) {
+    #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+    // SAFETY: Writes a global `unsigned int` once; its readers tolerate
+    // the race (`data_race()`).
+    unsafe {
+        bindings::rseq_slice_ext_nsecs_set(nsecs)
+    };
+    #[cfg(not(CONFIG_RSEQ_SLICE_EXTENSION))]
+    let _ = nsecs;
+}
+
+/// The C `struct seq_file` type, for `#[export]` signatures only.
+pub type RawSeqFile = bindings::seq_file;
+
+/// `PR_RSEQ_SLICE_EXTENSION_GET`: the `arg2` of the prctl that reads the state.
+pub const PR_RSEQ_SLICE_EXTENSION_GET: c_ulong = 1;
+
+/// `PR_RSEQ_SLICE_EXTENSION_SET`: the `arg2` of the prctl that changes it.
+pub const PR_RSEQ_SLICE_EXTENSION_SET: c_ulong = 2;
+
+/// `PR_RSEQ_SLICE_EXT_ENABLE`: time slice extensions are (to be) enabled.
+pub const PR_RSEQ_SLICE_EXT_ENABLE: c_ulong = 0x01;
+
+/// The system call number of `rseq_slice_yield()`.
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+// CAST: System call numbers are small.
+pub const NR_RSEQ_SLICE_YIELD: crate::ffi::c_long =
+    bindings::__NR_rseq_slice_yield as crate::ffi::c_long;
+
+/// Time slice extension state of the current task (`task->rseq.slice`).
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+impl CurrentRseq {
+    /// Whether the task enabled time slice extensions.
+    #[inline]
+    pub fn slice_enabled(&self) -> bool {
+        // SAFETY: `data()` is valid; only this task writes `enabled`.
+        unsafe { (*self.data()).slice.state.__bindgen_anon_1.enabled != 0 }
+    }
+
+    /// Enables or disables time slice extensions for the task.
+    #[inline]
+    pub fn set_slice_enabled(&self, on: bool) {
+        // SAFETY: `data()` is valid; only this task writes `enabled`.
+        unsafe { (*self.data()).slice.state.__bindgen_anon_1.enabled = u8::from(on) };
+    }
+
+    /// Whether the task holds a time slice extension grant.
+    #[inline]
+    pub fn slice_granted(&self) -> bool {
+        // SAFETY: `data()` is valid; only this task writes `granted` (the
+        // timer callback on this CPU only reads it).
+        unsafe { (*self.data()).slice.state.__bindgen_anon_1.granted != 0 }
+    }
+
+    /// Sets or clears the grant in the kernel's state.
+    #[inline]
+    pub fn set_slice_granted(&self, granted: bool) {
+        // SAFETY: `data()` is valid; only this task writes `granted`.
+        unsafe { (*self.data()).slice.state.__bindgen_anon_1.granted = u8::from(granted) };
+    }
+
+    /// Notes that the task ended its grant with `rseq_slice_yield()`.
+    #[inline]
+    pub fn set_slice_yielded(&self) {
+        // SAFETY: `data()` is valid; only this task writes `yielded`.
+        unsafe { (*self.data()).slice.yielded = 1 };
+    }
+
+    /// Returns and clears the note of [`Self::set_slice_yielded`].
+    #[inline]
+    pub fn take_slice_yielded(&self) -> bool {
+        let data = self.data();
+        // SAFETY: `data` is valid; only this task accesses `yielded`.
+        unsafe {
+            let yielded = (*data).slice.yielded != 0;
+            (*data).slice.yielded = 0;
+            yielded
+        }
+    }
+
+    /// When the task's grant expires, in `CLOCK_MONOTONIC` nanoseconds.
+    #[inline]
+    pub fn slice_expires(&self) -> u64 {
+        // SAFETY: `data()` is valid; only this task writes `expires`.
+        unsafe { (*self.data()).slice.expires }
+    }
+
+    /// Sets when the task's grant expires.
+    #[inline]
+    pub fn set_slice_expires(&self, expires: u64) {
+        // SAFETY: `data()` is valid; only this task writes `expires`.
+        unsafe { (*self.data()).slice.expires = expires };
+    }
+
+    /// Arms the task's time slice extension syscall entry work
+    /// (`set_task_syscall_work(t, SYSCALL_RSEQ_SLICE)`).
+    #[inline]
+    pub fn set_slice_syscall_work(&self) {
+        // SAFETY: `self.task` is valid per the type invariant; the work bits
+        // are changed atomically.
+        unsafe { bindings::rseq_slice_set_syscall_work(self.task) };
+    }
+
+    /// Clears the task's time slice extension syscall entry work
+    /// (`clear_task_syscall_work(t, SYSCALL_RSEQ_SLICE)`).
+    #[inline]
+    pub fn clear_slice_syscall_work(&self) {
+        // SAFETY: `self.task` is valid per the type invariant; the work bits
+        // are changed atomically.
+        unsafe { bindings::rseq_slice_clear_syscall_work(self.task) };
+    }
+}
+
+/// Time slice extension statistics counters.
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SliceStat {
+    /// A grant (`s_granted`).
+    Granted,
+    /// A grant ended by `rseq_slice_yield()` (`s_yielded`).
+    Yielded,
+    /// A grant ended by another system call (`s_aborted`).
+    Aborted,
+}
+
+/// Increments a time slice extension statistics counter (no-op without
+/// `CONFIG_RSEQ_STATS`).
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+#[inline]
+pub fn slice_stat_inc(stat: SliceStat) {
+    #[cfg(CONFIG_RSEQ_STATS)]
+    // SAFETY: `this_cpu_inc()` on a per-CPU counter is safe in any context.
+    unsafe {
+        match stat {
+            SliceStat::Granted => bindings::rseq_stat_inc_s_granted(),
+            SliceStat::Yielded => bindings::rseq_stat_inc_s_yielded(),
+            SliceStat::Aborted => bindings::rseq_stat_inc_s_aborted(),
+        }
+    }
+    #[cfg(not(CONFIG_RSEQ_STATS))]
+    let _ = stat;
+}
+
+/// Preemption disabled for as long as the value lives
+/// (`preempt_disable()`; dropping it is `preempt_enable()`, which may
+/// reschedule).
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+pub struct PreemptDisabled(NotThreadSafe);
+
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+impl PreemptDisabled {
+    /// Disables preemption.
+    #[inline]
+    pub fn disable() -> Self {
+        // SAFETY: Always allowed; the guard's drop re-enables it.
+        unsafe { bindings::preempt_disable() };
+        Self(NotThreadSafe)
+    }
+}
+
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+impl Drop for PreemptDisabled {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: Paired with the `preempt_disable()` of `disable()`.
+        unsafe { bindings::preempt_enable() };
+    }
+}
+
+/// Cancels this CPU's time slice extension timer if the current task armed
+/// it (`rseq_cancel_slice_extension_timer()`).
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+#[inline]
+pub fn slice_cancel_timer(_preempt: &PreemptDisabled) {
+    // SAFETY: Preemption is disabled (the guard), so this CPU's timer and
+    // its cookie are stable.
+    unsafe { bindings::rseq_cancel_slice_extension_timer() };
+}
+
+/// Requests a reschedule of the current task, with interrupts disabled
+/// around the request as `rseq_slice_set_need_resched()` does.
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+#[inline]
+pub fn set_need_resched_current(_preempt: &PreemptDisabled) {
+    // SAFETY: Preemption is disabled (the guard), as required.
+    unsafe { bindings::rseq_slice_set_need_resched() };
+}
+
+/// Reschedules if needed (`cond_resched()`). Task context only.
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+#[inline]
+pub fn cond_resched() {
+    // SAFETY: Called from task context.
+    unsafe { bindings::cond_resched() };
+}
+
+/// Starts this CPU's time slice extension timer for the current task, to
+/// expire at `expires` (`CLOCK_MONOTONIC` nanoseconds, absolute).
+///
+/// Only on the exit to user space, with interrupts disabled.
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+#[inline]
+pub fn slice_timer_start(expires: u64) {
+    // SAFETY: Called with interrupts disabled (function contract), so this
+    // CPU's timer is not in its callback.
+    unsafe { bindings::rseq_slice_timer_start(expires) };
+}
+
+/// The NMI-safe monotonic clock in nanoseconds (`ktime_get_mono_fast_ns()`).
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+#[inline]
+pub fn mono_fast_ns() -> u64 {
+    // SAFETY: Safe in any context.
+    unsafe { bindings::ktime_get_mono_fast_ns() }
+}
+
+/// Requests a reschedule of the current task (`set_need_resched_current()`),
+/// with interrupts already disabled.
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+#[inline]
+pub fn set_need_resched_current_irqs_off() {
+    // SAFETY: Only sets the current task's and CPU's resched bits.
+    unsafe { bindings::rseq_set_need_resched_current() };
+}
+
+/// Withdraws the current task's reschedule request, with interrupts
+/// disabled around it (`clear_tsk_need_resched()` and
+/// `clear_preempt_need_resched()`), for a granted extension.
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+#[inline]
+pub fn clear_need_resched_current() {
+    // SAFETY: Only clears the current task's and CPU's resched bits.
+    unsafe { bindings::rseq_slice_clear_need_resched() };
+}
