@@ -22,6 +22,9 @@
 
 #if defined(__i386__)
 #define REQUIRE_COMPAT() ABI_REQUIRE_OWN_RSEQ()
+#elif defined(__aarch64__)
+#define REQUIRE_COMPAT()						\
+	SKIP(return, "the ia32 compat ABI exists only on x86 (arm64 has no IA32 emulation)")
 #else
 #define REQUIRE_COMPAT()						\
 	SKIP(return, "needs the 32-bit build of this test (-m32: gcc-multilib) " \

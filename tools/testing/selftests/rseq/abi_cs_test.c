@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rseq ABI: critical section evaluation with hand-written x86_64
- * critical sections.
+ * rseq ABI: critical section evaluation with hand-written x86_64 and
+ * arm64 critical sections (abi_cs_asm.h).
  *
  * Two critical sections are used:
  *
@@ -27,9 +27,9 @@
 
 #include "../kselftest_harness.h"
 
-#if defined(__x86_64__)
-
 #include "abi_cs_asm.h"
+
+#ifdef ABI_HAVE_CS_ASM
 
 static struct rseq area __aligned(ABI_RSEQ_ALIGN);
 static struct rseq_cs desc;
@@ -41,7 +41,7 @@ static void record_handler(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
 
-	sig_ip = uc->uc_mcontext.gregs[REG_RIP];
+	sig_ip = ABI_UC_IP(uc);
 	sig_rseq_cs = area.rseq_cs;
 	sig_count++;
 }
@@ -200,6 +200,7 @@ TEST(v2_signal_from_raise_outside_cs_leaves_rseq_cs)
  * to land on one of those three instructions, so only the system call
  * itself sees the bogus descriptor.
  */
+#if defined(__x86_64__)
 static long syscall_with_rseq_cs(uint64_t cs, uint64_t *after, long nr,
 				 long a1, long a2, long a3, long a4, long a5)
 {
@@ -218,6 +219,31 @@ static long syscall_with_rseq_cs(uint64_t cs, uint64_t *after, long nr,
 			     : "rcx", "r11", "memory");
 	return ret;
 }
+#else /* __aarch64__ */
+static long syscall_with_rseq_cs(uint64_t cs, uint64_t *after, long nr,
+				 long a1, long a2, long a3, long a4, long a5)
+{
+	register long x8 __asm__("x8") = nr;
+	register long x0 __asm__("x0") = a1;
+	register long x1 __asm__("x1") = a2;
+	register long x2 __asm__("x2") = a3;
+	register long x3 __asm__("x3") = a4;
+	register long x4 __asm__("x4") = a5;
+	uint64_t left;
+
+	__asm__ __volatile__("str %[cs], %[slot]\n\t"
+			     "svc #0\n\t"
+			     "ldr %[after], %[slot]\n\t"
+			     "str xzr, %[slot]\n\t"
+			     : "+r" (x0), [slot] "+m" (area.rseq_cs),
+			       [after] "=&r" (left)
+			     : "r" (x8), "r" (x1), "r" (x2), "r" (x3), "r" (x4),
+			       [cs] "r" (cs)
+			     : "memory");
+	*after = left;
+	return x0;
+}
+#endif
 
 static void bogus_cs_sleep_child(struct __test_metadata *_metadata, void *p)
 {
@@ -339,7 +365,7 @@ TEST_SIGNAL(legacy_signature_mismatch_kills, SIGSEGV)
 TEST_SIGNAL(legacy_abort_ip_at_task_size_kills, SIGSEGV)
 {
 	ABI_REQUIRE_OWN_RSEQ();
-	run_kill_case(_metadata, &(struct kill_case){ 32, ABI_RSEQ_SIG, 0, 1ULL << 47, 0 });
+	run_kill_case(_metadata, &(struct kill_case){ 32, ABI_RSEQ_SIG, 0, ABI_USER_END, 0 });
 }
 
 TEST_SIGNAL(legacy_abort_ip_kernel_address_kills, SIGSEGV)
@@ -366,7 +392,7 @@ TEST_SIGNAL(legacy_abort_ip_unmapped_signature_kills, SIGSEGV)
 TEST_SIGNAL(legacy_rseq_cs_at_task_size_kills, SIGSEGV)
 {
 	ABI_REQUIRE_OWN_RSEQ();
-	run_kill_case(_metadata, &(struct kill_case){ 32, ABI_RSEQ_SIG, 1, 0, 1ULL << 47 });
+	run_kill_case(_metadata, &(struct kill_case){ 32, ABI_RSEQ_SIG, 1, 0, ABI_USER_END });
 }
 
 TEST_SIGNAL(legacy_rseq_cs_all_ones_kills, SIGSEGV)
@@ -675,6 +701,75 @@ TEST(legacy_preemption_from_user_irq_aborts_cs)
 	preempt_abort(_metadata, 32);
 }
 
+/*
+ * Every preemption from a user interrupt aborts the CS, counted: a v2
+ * task spins in a CS on one CPU, a sibling thread pinned to the same CPU
+ * hogs it, and each of ABORT_ROUNDS rounds must end through the abort
+ * handler because of a preemption (the task's involuntary context
+ * switches), never through the safety timer's signal. This is what
+ * arm64 lost from 6.19 until "arm64/entry: Fix arm64-specific rseq
+ * brokenness": without rseq_note_user_irq_entry() on its interrupt entry,
+ * a v2 CS was aborted on migration only.
+ */
+#define ABORT_ROUNDS	20
+
+static long nonvoluntary_switches(void)
+{
+	char path[64], line[128];
+	long n = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/status", syscall(SYS_gettid));
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "nonvoluntary_ctxt_switches: %ld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+static void preempt_abort_count(struct __test_metadata *_metadata, uint32_t len)
+{
+	long before, preemptions;
+	int cpu, round, aborts = 0;
+	pthread_t t;
+
+	ABI_REQUIRE_DEBUG_OFF();
+	cpu = abi_pin_here();
+	ASSERT_GE(cpu, 0);
+	ASSERT_EQ(sys_rseq(&area, len, 0, ABI_RSEQ_SIG), 0);
+	install_handler(SIGALRM);
+	atomic_store(&hog_stop, 0);
+	ASSERT_EQ(pthread_create(&t, NULL, plain_hog, (void *)(intptr_t)cpu), 0);
+	before = nonvoluntary_switches();
+	ASSERT_GE(before, 0);
+	arm_timer(5000000);	/* safety net: 5 s for all rounds */
+	for (round = 0; round < ABORT_ROUNDS && !sig_count; round++) {
+		if (spin_cs() != 1)
+			break;
+		ASSERT_EQ(area.rseq_cs, 0);
+		if (!sig_count)
+			aborts++;
+	}
+	arm_timer(0);
+	preemptions = nonvoluntary_switches() - before;
+	atomic_store(&hog_stop, 1);
+	pthread_join(t, NULL);
+	TH_LOG("%d of %d rounds aborted by preemption, %ld preemptions",
+	       aborts, ABORT_ROUNDS, preemptions);
+	ASSERT_EQ(sig_count, 0) TH_LOG("a CS survived preemptions until the safety timer's signal");
+	ASSERT_EQ(aborts, ABORT_ROUNDS);
+	ASSERT_GE(preemptions, ABORT_ROUNDS);
+}
+
+TEST(v2_every_same_cpu_preemption_aborts_cs)
+{
+	ABI_REQUIRE_OWN_RSEQ();
+	preempt_abort_count(_metadata, 64);
+}
+
 /* membarrier PRIVATE_EXPEDITED_RSEQ IPI aborts a CS running in user mode */
 struct fence_arg {
 	int cpu;
@@ -744,11 +839,11 @@ TEST(legacy_membarrier_rseq_per_cpu_ipi_aborts_cs)
 
 TEST_HARNESS_MAIN
 
-#else /* !__x86_64__ */
+#else /* !ABI_HAVE_CS_ASM */
 
-TEST(cs_tests_need_x86_64)
+TEST(cs_tests_need_cs_asm)
 {
-	SKIP(return, "hand-written critical sections exist only for x86_64");
+	SKIP(return, "hand-written critical sections exist only for x86_64 and arm64");
 }
 
 TEST_HARNESS_MAIN

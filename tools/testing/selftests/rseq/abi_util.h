@@ -453,6 +453,53 @@ static inline int abi_init_env_has(const char *name, const char *val)
 	return 0;
 }
 
+/*
+ * The first address above user space: x86_64 with 4-level page tables
+ * (TASK_SIZE_MAX is a page below it), arm64 with 48-bit virtual
+ * addresses (TASK_SIZE_MAX, the lab's CONFIG_ARM64_VA_BITS_48).
+ */
+#if defined(__aarch64__)
+#define ABI_USER_END	(1ULL << 48)
+#else
+#define ABI_USER_END	(1ULL << 47)
+#endif
+
+/*
+ * Map the last page of user space (read/write, zeroed) and return it, with
+ * *end set to TASK_SIZE_MAX, the first address above it; MAP_FAILED if
+ * no candidate could be mapped. The largest address space is tried first:
+ * x86_64 with 5-level page tables (QEMU's -cpu max has LA57; a fixed
+ * mapping above 47 bits is allowed), arm64 with 52-bit virtual addresses,
+ * then 4-level x86_64 and 48-bit arm64.
+ */
+static inline void *abi_map_top_page(uintptr_t *end)
+{
+#if defined(__x86_64__)
+	static const uint64_t ends[] = { (1ULL << 56) - 4096, (1ULL << 47) - 4096 };
+#elif defined(__aarch64__)
+	static const uint64_t ends[] = { 1ULL << 52, 1ULL << 48 };
+#else
+	static const uint64_t ends[] = { 0 };
+#endif
+	unsigned int i;
+	void *want, *p;
+
+	for (i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+		if (!ends[i])
+			continue;
+		want = (void *)(uintptr_t)(ends[i] - 4096);
+		p = mmap(want, 4096, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		if (p == want) {
+			*end = ends[i];
+			return p;
+		}
+		if (p != MAP_FAILED)
+			munmap(p, 4096);
+	}
+	return MAP_FAILED;
+}
+
 /* x86_64 "ud1 <sig>(%rip), %edi" encoding used as signature prefix. */
 #define ABI_SIG_INSN	".byte 0x0f, 0xb9, 0x3d\n\t.long 0x53053053\n\t"
 
