@@ -302,9 +302,12 @@ TEST_F(dbg, legacy_valid_cs_aborts_on_irq_signal)
  * after a timer interrupt with the IP outside the CS: at TASK_SIZE_MAX - 32
  * the whole descriptor is mapped and below TASK_SIZE_MAX (it is read and
  * rseq_cs cleared); at TASK_SIZE_MAX - 24 its last field, abort_ip, is
- * not. The C implementation reads every field inside one user access
- * region over the whole struct rseq_cs (arm64: access_ok() of 32 bytes
- * fails; x86_64: the abort_ip load faults): the task is killed on both.
+ * not. The C implementation opens one user access region over the whole
+ * struct rseq_cs and, with the IP outside the CS, reads start_ip and
+ * post_commit_offset only: x86_64 masks the address and the reads succeed
+ * (rseq_cs is cleared, the task lives); arm64 checks the 32 bytes with access_ok(), which fails
+ * (the task is killed). Every implementation must answer as its
+ * architecture's C build does.
  */
 static void top_cs_child(struct __test_metadata *_metadata, void *p)
 {
@@ -338,14 +341,18 @@ TEST_F(dbg, v2_cs_at_top_of_user_space_read_and_cleared)
 	ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("child status %#x", st);
 }
 
-TEST_F(dbg, v2_cs_crossing_task_size_max_killed)
+TEST_F(dbg, v2_cs_crossing_task_size_max_ip_outside)
 {
 	int st;
 
 	if (abi_map_top_page(&(uintptr_t){ 0 }) == MAP_FAILED)
 		SKIP(return, "cannot map the last page of user space");
 	st = abi_run_child(_metadata, top_cs_child, (void *)24);
+#if defined(__aarch64__)
 	ASSERT_TRUE(ABI_KILLED_BY_SEGV(st)) TH_LOG("child status %#x", st);
+#else
+	ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("child status %#x", st);
+#endif
 }
 #endif /* ABI_HAVE_CS_ASM */
 

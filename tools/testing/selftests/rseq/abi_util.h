@@ -467,7 +467,8 @@ static inline int abi_init_env_has(const char *name, const char *val)
 /*
  * Map the last page of user space (read/write, zeroed) and return it, with
  * *end set to TASK_SIZE_MAX, the first address above it; MAP_FAILED if
- * no candidate could be mapped. The largest address space is tried first:
+ * no candidate could be mapped. A page this process (or the parent it
+ * forked from) mapped there before is returned as it is. The largest address space is tried first:
  * x86_64 with 5-level page tables (QEMU's -cpu max has LA57; a fixed
  * mapping above 47 bits is allowed), arm64 with 52-bit virtual addresses,
  * then 4-level x86_64 and 48-bit arm64.
@@ -490,9 +491,9 @@ static inline void *abi_map_top_page(uintptr_t *end)
 		want = (void *)(uintptr_t)(ends[i] - 4096);
 		p = mmap(want, 4096, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-		if (p == want) {
+		if (p == want || (p == MAP_FAILED && errno == EEXIST)) {
 			*end = ends[i];
-			return p;
+			return want;
 		}
 		if (p != MAP_FAILED)
 			munmap(p, 4096);
