@@ -89,9 +89,9 @@ TEST(legacy_signal_from_syscall_inside_cs_aborts)
 	reg(_metadata, 32, ABI_RSEQ_SIG);
 	desc_sys();
 	ASSERT_EQ(cs_raise(), 1);
-	ASSERT_EQ(sig_count, 1);
-	ASSERT_EQ(sig_ip, (uintptr_t)abi_cs_sys_abort);
-	ASSERT_EQ(sig_rseq_cs, 0);
+	ASSERT_EQ(atomic_load(&sig_count), 1);
+	ASSERT_EQ(atomic_load(&sig_ip), (uintptr_t)abi_cs_sys_abort);
+	ASSERT_EQ(atomic_load(&sig_rseq_cs), 0);
 	ASSERT_EQ(area.rseq_cs, 0);
 }
 
@@ -102,9 +102,9 @@ TEST(v2_signal_from_syscall_inside_cs_not_evaluated)
 	reg(_metadata, 64, ABI_RSEQ_SIG);
 	desc_sys();
 	ASSERT_EQ(cs_raise(), 0);
-	ASSERT_EQ(sig_count, 1);
-	ASSERT_EQ(sig_ip, (uintptr_t)abi_cs_sys_after);
-	ASSERT_EQ(sig_rseq_cs, (uintptr_t)&desc);
+	ASSERT_EQ(atomic_load(&sig_count), 1);
+	ASSERT_EQ(atomic_load(&sig_ip), (uintptr_t)abi_cs_sys_after);
+	ASSERT_EQ(atomic_load(&sig_rseq_cs), (uintptr_t)&desc);
 }
 
 /* Boundaries */
@@ -117,8 +117,8 @@ TEST(legacy_ip_at_start_ip_is_inside)
 	desc.start_ip = (uintptr_t)abi_cs_sys_after;
 	desc.post_commit_offset = abi_cs_sys_post - abi_cs_sys_after;
 	ASSERT_EQ(cs_raise(), 1);
-	ASSERT_EQ(sig_ip, (uintptr_t)abi_cs_sys_abort);
-	ASSERT_EQ(sig_rseq_cs, 0);
+	ASSERT_EQ(atomic_load(&sig_ip), (uintptr_t)abi_cs_sys_abort);
+	ASSERT_EQ(atomic_load(&sig_rseq_cs), 0);
 }
 
 TEST(legacy_ip_at_post_commit_is_outside_and_lazily_cleared)
@@ -129,8 +129,8 @@ TEST(legacy_ip_at_post_commit_is_outside_and_lazily_cleared)
 	desc_sys();
 	desc.post_commit_offset = abi_cs_sys_after - abi_cs_sys_start;
 	ASSERT_EQ(cs_raise(), 0);
-	ASSERT_EQ(sig_ip, (uintptr_t)abi_cs_sys_after);
-	ASSERT_EQ(sig_rseq_cs, 0);
+	ASSERT_EQ(atomic_load(&sig_ip), (uintptr_t)abi_cs_sys_after);
+	ASSERT_EQ(atomic_load(&sig_rseq_cs), 0);
 }
 
 TEST(legacy_ip_below_start_is_outside_and_lazily_cleared)
@@ -142,8 +142,8 @@ TEST(legacy_ip_below_start_is_outside_and_lazily_cleared)
 	desc.start_ip = (uintptr_t)abi_cs_sys_post;
 	desc.post_commit_offset = 2;
 	ASSERT_EQ(cs_raise(), 0);
-	ASSERT_EQ(sig_ip, (uintptr_t)abi_cs_sys_after);
-	ASSERT_EQ(sig_rseq_cs, 0);
+	ASSERT_EQ(atomic_load(&sig_ip), (uintptr_t)abi_cs_sys_after);
+	ASSERT_EQ(atomic_load(&sig_rseq_cs), 0);
 }
 
 TEST(legacy_zero_length_cs_is_never_inside)
@@ -155,8 +155,8 @@ TEST(legacy_zero_length_cs_is_never_inside)
 	desc.start_ip = (uintptr_t)abi_cs_sys_after;
 	desc.post_commit_offset = 0;
 	ASSERT_EQ(cs_raise(), 0);
-	ASSERT_EQ(sig_ip, (uintptr_t)abi_cs_sys_after);
-	ASSERT_EQ(sig_rseq_cs, 0);
+	ASSERT_EQ(atomic_load(&sig_ip), (uintptr_t)abi_cs_sys_after);
+	ASSERT_EQ(atomic_load(&sig_rseq_cs), 0);
 }
 
 TEST(legacy_signal_outside_cs_lazily_clears_rseq_cs)
@@ -168,7 +168,7 @@ TEST(legacy_signal_outside_cs_lazily_clears_rseq_cs)
 	area.rseq_cs = (uintptr_t)&desc;
 	sig_rseq_cs = 0xdead;
 	ASSERT_EQ(raise(SIGUSR1), 0);
-	ASSERT_EQ(sig_rseq_cs, 0);
+	ASSERT_EQ(atomic_load(&sig_rseq_cs), 0);
 	ASSERT_EQ(area.rseq_cs, 0);
 }
 
@@ -181,7 +181,7 @@ TEST(v2_signal_from_raise_outside_cs_leaves_rseq_cs)
 	area.rseq_cs = (uintptr_t)&desc;
 	sig_rseq_cs = 0xdead;
 	ASSERT_EQ(raise(SIGUSR1), 0);
-	ASSERT_EQ(sig_rseq_cs, (uintptr_t)&desc);
+	ASSERT_EQ(atomic_load(&sig_rseq_cs), (uintptr_t)&desc);
 	area.rseq_cs = 0;
 }
 
@@ -297,7 +297,7 @@ TEST(legacy_nonzero_version_tolerated_without_debug)
 	desc_sys();
 	desc.version = 1;
 	ASSERT_EQ(cs_raise(), 1);
-	ASSERT_EQ(sig_ip, (uintptr_t)abi_cs_sys_abort);
+	ASSERT_EQ(atomic_load(&sig_ip), (uintptr_t)abi_cs_sys_abort);
 }
 
 TEST(legacy_nonzero_cs_flags_tolerated_without_debug)
@@ -308,7 +308,7 @@ TEST(legacy_nonzero_cs_flags_tolerated_without_debug)
 	desc_sys();
 	desc.flags = 0x7;	/* historical NO_RESTART_ON_* bits */
 	ASSERT_EQ(cs_raise(), 1);
-	ASSERT_EQ(sig_ip, (uintptr_t)abi_cs_sys_abort);
+	ASSERT_EQ(atomic_load(&sig_ip), (uintptr_t)abi_cs_sys_abort);
 }
 
 TEST(legacy_abort_ip_inside_cs_tolerated_without_debug)
@@ -319,7 +319,7 @@ TEST(legacy_abort_ip_inside_cs_tolerated_without_debug)
 	desc_sys();
 	desc.post_commit_offset = abi_cs_sys_abort_end - abi_cs_sys_start;
 	ASSERT_EQ(cs_raise(), 1);
-	ASSERT_EQ(sig_ip, (uintptr_t)abi_cs_sys_abort);
+	ASSERT_EQ(atomic_load(&sig_ip), (uintptr_t)abi_cs_sys_abort);
 }
 
 /* Abort-IP and descriptor validation kills */
@@ -467,15 +467,15 @@ static void itimer_abort(struct __test_metadata *_metadata, uint32_t len)
 		end = abi_now_ns() + 2000000000ULL;
 		while (!sig_count && abi_now_ns() < end)
 			;
-		ASSERT_EQ(sig_count, 1);
-		ASSERT_FALSE(ip_in_spin_cs(sig_ip)) TH_LOG("signal delivered inside the CS");
+		ASSERT_EQ(atomic_load(&sig_count), 1);
+		ASSERT_FALSE(ip_in_spin_cs(atomic_load(&sig_ip))) TH_LOG("signal delivered inside the CS");
 		if (sig_ip != (uintptr_t)abi_cs_spin_abort) {
 			TH_LOG("round %d: signal IP %#lx, abort at %p: inconclusive",
 			       round, (unsigned long)sig_ip, abi_cs_spin_abort);
 			continue;
 		}	/* aborted earlier by preemption */
 
-		ASSERT_EQ(sig_rseq_cs, 0);
+		ASSERT_EQ(atomic_load(&sig_rseq_cs), 0);
 		ASSERT_EQ(area.rseq_cs, 0);
 		return;
 	}
@@ -529,7 +529,7 @@ static void irq_signal_ids_child(struct __test_metadata *_metadata, void *p)
 			continue;	/* aborted by something else first */
 		}
 		/* legacy rewrote the IDs before the handler, v2 did not */
-		ASSERT_EQ(handler_cpu_id_start, len == 32 ? real : 0x5151);
+		ASSERT_EQ(atomic_load(&handler_cpu_id_start), len == 32 ? real : 0x5151);
 		area.cpu_id_start = real;
 		return;
 	}
@@ -685,7 +685,7 @@ static void preempt_abort(struct __test_metadata *_metadata, uint32_t len)
 	ASSERT_EQ(spin_cs(), 1);
 	arm_timer(0);
 	pthread_join(t, NULL);
-	ASSERT_EQ(sig_count, 0) TH_LOG("aborted by the safety timer, not by preemption");
+	ASSERT_EQ(atomic_load(&sig_count), 0) TH_LOG("aborted by the safety timer, not by preemption");
 	ASSERT_EQ(area.rseq_cs, 0);
 }
 
@@ -759,7 +759,7 @@ static void preempt_abort_count(struct __test_metadata *_metadata, uint32_t len)
 	pthread_join(t, NULL);
 	TH_LOG("%d of %d rounds aborted by preemption, %ld preemptions",
 	       aborts, ABORT_ROUNDS, preemptions);
-	ASSERT_EQ(sig_count, 0) TH_LOG("a CS survived preemptions until the safety timer's signal");
+	ASSERT_EQ(atomic_load(&sig_count), 0) TH_LOG("a CS survived preemptions until the safety timer's signal");
 	ASSERT_EQ(aborts, ABORT_ROUNDS);
 	ASSERT_GE(preemptions, ABORT_ROUNDS);
 }
@@ -815,7 +815,7 @@ static void membarrier_abort(struct __test_metadata *_metadata, uint32_t len,
 	arm_timer(0);
 	pthread_join(t, NULL);
 	ASSERT_EQ(fa.ret, 0);
-	ASSERT_EQ(sig_count, 0) TH_LOG("aborted by the safety timer, not by the IPI");
+	ASSERT_EQ(atomic_load(&sig_count), 0) TH_LOG("aborted by the safety timer, not by the IPI");
 	ASSERT_EQ(area.rseq_cs, 0);
 }
 

@@ -430,7 +430,7 @@ static void unregister_fault_child(struct __test_metadata *_metadata, void *arg)
 		if (r == 0)	/* an event restored the page first; retry */
 			continue;
 		ASSERT_EQ(err, EFAULT);
-		ASSERT_GE(segv_count, 1);
+		ASSERT_GE(atomic_load(&segv_count), 1);
 		/* still registered */
 		ASSERT_EQ(sys_rseq(segv_page, 64, 0, ABI_RSEQ_SIG), -1);
 		ASSERT_EQ(errno, EBUSY);
