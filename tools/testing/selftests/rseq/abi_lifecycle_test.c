@@ -188,13 +188,17 @@ TEST(thread_starts_unregistered)
 	ASSERT_EQ(errno, EBUSY);
 }
 
+/* Static: the vfork child writes them, the parent reads them afterwards. */
+static atomic_int r_unreg, r_reg;
+
 TEST(vfork_child_starts_unregistered)
 {
-	atomic_int r_unreg = -1, r_reg = -1;
 	int st;
 	pid_t pid;
 
 	ABI_REQUIRE_OWN_RSEQ();
+	atomic_store(&r_unreg, -1);
+	atomic_store(&r_reg, -1);
 	ASSERT_EQ(sys_rseq(&area, 64, 0, ABI_RSEQ_SIG), 0);
 	pid = vfork();
 	if (pid == 0) {

@@ -454,6 +454,47 @@ static inline int abi_init_env_has(const char *name, const char *val)
 }
 
 /*
+ * Whether the running kernel has @opt=y: 1 yes, 0 no, -1 unknown (no
+ * /proc/config.gz).
+ */
+static inline int abi_kconfig_enabled(const char *opt)
+{
+	char line[256], want[128];
+	int found = -1;
+	FILE *f;
+
+	if (access("/proc/config.gz", R_OK))
+		return -1;
+	f = popen("zcat /proc/config.gz 2>/dev/null", "r");
+	if (!f)
+		return -1;
+	snprintf(want, sizeof(want), "%s=y\n", opt);
+	while (fgets(line, sizeof(line), f)) {
+		if (found < 0)
+			found = 0;
+		if (!strcmp(line, want))
+			found = 1;
+	}
+	pclose(f);
+	return found;
+}
+
+/*
+ * Whether the kernel's architecture uses the generic entry code
+ * (GENERIC_ENTRY): x86_64 does, arm64 does not (it has GENERIC_IRQ_ENTRY
+ * only). Without it there is no inline exit fast path (every ID update
+ * and CS evaluation goes through the TIF_NOTIFY_RESUME slow path, which
+ * checks the read-only ID fields of a v2 area each time), no time slice
+ * extension, and system calls from inside a CS are checked in debug mode
+ * only with CONFIG_DEBUG_RSEQ (rseq_syscall()).
+ */
+#if defined(__x86_64__) || defined(__i386__)
+#define ABI_GENERIC_ENTRY	1
+#else
+#define ABI_GENERIC_ENTRY	0
+#endif
+
+/*
  * The first address above user space: x86_64 with 4-level page tables
  * (TASK_SIZE_MAX is a page below it), arm64 with 48-bit virtual
  * addresses (TASK_SIZE_MAX, the lab's CONFIG_ARM64_VA_BITS_48).
