@@ -468,7 +468,8 @@ static void itimer_abort(struct __test_metadata *_metadata, uint32_t len)
 		while (!sig_count && abi_now_ns() < end)
 			;
 		ASSERT_EQ(atomic_load(&sig_count), 1);
-		ASSERT_FALSE(ip_in_spin_cs(atomic_load(&sig_ip))) TH_LOG("signal delivered inside the CS");
+		ASSERT_FALSE(ip_in_spin_cs(atomic_load(&sig_ip)))
+			TH_LOG("signal delivered inside the CS");
 		if (sig_ip != (uintptr_t)abi_cs_spin_abort) {
 			TH_LOG("round %d: signal IP %#lx, abort at %p: inconclusive",
 			       round, (unsigned long)sig_ip, abi_cs_spin_abort);
@@ -709,7 +710,8 @@ static void preempt_abort(struct __test_metadata *_metadata, uint32_t len)
 	ASSERT_EQ(spin_cs(), 1);
 	arm_timer(0);
 	pthread_join(t, NULL);
-	ASSERT_EQ(atomic_load(&sig_count), 0) TH_LOG("aborted by the safety timer, not by preemption");
+	ASSERT_EQ(atomic_load(&sig_count), 0)
+		TH_LOG("aborted by the safety timer, not by preemption");
 	ASSERT_EQ(area.rseq_cs, 0);
 }
 
@@ -783,7 +785,8 @@ static void preempt_abort_count(struct __test_metadata *_metadata, uint32_t len)
 	pthread_join(t, NULL);
 	TH_LOG("%d of %d rounds aborted by preemption, %ld preemptions",
 	       aborts, ABORT_ROUNDS, preemptions);
-	ASSERT_EQ(atomic_load(&sig_count), 0) TH_LOG("a CS survived preemptions until the safety timer's signal");
+	ASSERT_EQ(atomic_load(&sig_count), 0)
+		TH_LOG("a CS survived preemptions until the safety timer's signal");
 	ASSERT_EQ(aborts, ABORT_ROUNDS);
 	ASSERT_GE(preemptions, ABORT_ROUNDS);
 }

@@ -488,7 +488,7 @@ static inline int abi_kconfig_enabled(const char *opt)
  * extension, and system calls from inside a CS are checked in debug mode
  * only with CONFIG_DEBUG_RSEQ (rseq_syscall()).
  */
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(__x86_64__)
 #define ABI_GENERIC_ENTRY	1
 #else
 #define ABI_GENERIC_ENTRY	0
@@ -516,19 +516,18 @@ static inline int abi_kconfig_enabled(const char *opt)
  */
 static inline void *abi_map_top_page(uintptr_t *end)
 {
+	/* 2^56 - 4096, 2^47 - 4096; 2^52, 2^48; 0 ends the list */
 #if defined(__x86_64__)
-	static const uint64_t ends[] = { (1ULL << 56) - 4096, (1ULL << 47) - 4096 };
+	static const uint64_t ends[] = { 0xfffffffffff000ULL, 0x7ffffffff000ULL, 0 };
 #elif defined(__aarch64__)
-	static const uint64_t ends[] = { 1ULL << 52, 1ULL << 48 };
+	static const uint64_t ends[] = { 0x10000000000000ULL, 0x1000000000000ULL, 0 };
 #else
 	static const uint64_t ends[] = { 0 };
 #endif
 	unsigned int i;
 	void *want, *p;
 
-	for (i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
-		if (!ends[i])
-			continue;
+	for (i = 0; ends[i]; i++) {
 		want = (void *)(uintptr_t)(ends[i] - 4096);
 		p = mmap(want, 4096, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
