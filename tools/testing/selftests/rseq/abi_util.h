@@ -500,9 +500,9 @@ static inline int abi_kconfig_enabled(const char *opt)
  * addresses (TASK_SIZE_MAX, the lab's CONFIG_ARM64_VA_BITS_48).
  */
 #if defined(__aarch64__)
-#define ABI_USER_END	(1ULL << 48)
+#define ABI_USER_END	0x1000000000000ULL	/* 2^48 */
 #else
-#define ABI_USER_END	(1ULL << 47)
+#define ABI_USER_END	0x800000000000ULL	/* 2^47 */
 #endif
 
 /*
