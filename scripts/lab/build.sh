@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Build the kernel in $BUILD, install its UAPI headers and build the rseq
 # kselftests against them with the kernel's own kselftest machinery.
-# Output: $BUILD/arch/x86/boot/bzImage and $BUILD/kselftest_install.
+# Output: $KIMAGE ($BUILD/arch/x86/boot/bzImage, or arch/arm64/boot/Image
+# with ARCH=arm64) and $BUILD/kselftest_install.
 set -eu
 # shellcheck source=scripts/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -37,17 +38,17 @@ run_logged() {
 [ -f "$BUILD/.config" ] || die "$BUILD is not configured" "run 'make config IMPL=$IMPL$DEBUG_ARG'"
 : >"$log_file"
 
-step "build: kernel (IMPL=$IMPL, $JOBS jobs; about 6 minutes from scratch)"
+step "build: kernel (IMPL=$IMPL$ARCH_ARG, $JOBS jobs; about 6 minutes from scratch)"
 build_lock
 read -r hits0 misses0 < <(ccache_counts)
 # shellcheck disable=SC2086 # KBUILD_EXTRA is a list of make arguments
-run_logged "kernel" kmake -j"$JOBS" ${KBUILD_EXTRA:-} bzImage
+run_logged "kernel" kmake -j"$JOBS" ${KBUILD_EXTRA:-} "$KIMAGE_TARGET"
 if [ -n "$(kmake_cc)" ]; then
 	read -r hits misses < <(ccache_counts)
 	log "  ccache ($CCACHE_DIR): $((hits - hits0)) C objects from the cache, $((misses - misses0)) compiled"
 fi
 if [ "${BUILD_SELFTESTS:-1}" = 0 ]; then
-	log "kernel: $BUILD/arch/x86/boot/bzImage (selftests not built)"
+	log "kernel: $KIMAGE (selftests not built)"
 	exit 0
 fi
 run_logged "headers" kmake headers
@@ -55,10 +56,16 @@ run_logged "headers" kmake headers
 # gen_tar: the install plus the tarball a test farm copies to its machines;
 # the guest runs what the tarball holds (mkinitramfs.sh unpacks it).
 step "build: rseq kselftests (gen_tar)"
+# arm64: the selftests are built with the lab's clang for aarch64 (lib.mk's
+# LLVM= and CROSS_COMPILE= give it --target; the rseq Makefile assembles
+# with binutils-aarch64-linux-gnu), see GUEST_CC in lib.sh.
+SELFTEST_CROSS=""
+[ "$KARCH" = x86 ] || SELFTEST_CROSS="ARCH=$KARCH CROSS_COMPILE=$CROSS_COMPILE_PREFIX LLVM=$LLVM_SUFFIX"
 rm -rf "$BUILD/kselftest_install"
-run_logged "selftests" make -C "$TREE/tools/testing/selftests" O="$BUILD" \
+# shellcheck disable=SC2086 # SELFTEST_CROSS is a list of make arguments
+run_logged "selftests" make -C "$TREE/tools/testing/selftests" O="$BUILD" $SELFTEST_CROSS \
 	TARGETS=rseq KHDR_INCLUDES="-isystem $BUILD/usr/include" \
 	INSTALL_PATH="$BUILD/kselftest_install" gen_tar
 flock -u 9
-log "kernel: $BUILD/arch/x86/boot/bzImage ($(stat -c %s "$BUILD/arch/x86/boot/bzImage") bytes)"
+log "kernel: $KIMAGE ($(stat -c %s "$KIMAGE") bytes)"
 log "selftests: $(grep -c . "$BUILD/kselftest_install/kselftest-list.txt") listed in $BUILD/kselftest_install/kselftest-packages/kselftest.tar.gz"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Configure $BUILD: x86_64 tinyconfig plus config/lab.config, plus
+# Configure $BUILD: tinyconfig of the architecture (ARCH=, default x86_64)
+# plus config/lab.config and config/arch-$ARCH.config, plus
 # config/impl-$IMPL.config where it exists, plus config/debug.config with
 # DEBUG=1. Every option that a fragment
 # asks for must survive olddefconfig, or the build would silently test
@@ -14,7 +15,7 @@ c | rust) ;;
 *) die "IMPL=$IMPL is not an implementation" "use IMPL=c (the C oracle) or IMPL=rust" ;;
 esac
 
-fragments="$LAB_ROOT/config/lab.config"
+fragments="$LAB_ROOT/config/lab.config $LAB_ROOT/config/arch-$LAB_ARCH.config"
 [ -f "$LAB_ROOT/config/impl-$IMPL.config" ] && fragments="$fragments $LAB_ROOT/config/impl-$IMPL.config"
 # DEBUG=1: the debug kernel (KASAN, lockdep, UBSAN, ...), checked like the rest.
 [ "$DEBUG" = 1 ] && fragments="$fragments $LAB_ROOT/config/debug.config"
@@ -29,7 +30,7 @@ for extra in ${CONFIG_EXTRA:-}; do
 	fragments="$fragments $extra"
 done
 
-step "configure: $BUILD (IMPL=$IMPL, DEBUG=$DEBUG)"
+step "configure: $BUILD (IMPL=$IMPL, ARCH=$LAB_ARCH, DEBUG=$DEBUG)"
 mkdir -p "$BUILD"
 kmake -s rustavailable >"$BUILD/rustavailable.log" 2>&1 ||
 	die "the kernel says Rust is not available: $(grep -m1 -i -E 'error|not' "$BUILD/rustavailable.log")" \

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/auxvec.h>
 #include <linux/rseq.h>
 #include <sched.h>
 #include <stdio.h>

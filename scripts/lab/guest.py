@@ -49,6 +49,8 @@ def log(t0, msg):
 
 
 def qemu_command(args):
+    if args.arch == "arm64":
+        return qemu_command_arm64(args)
     cmd = [
         "qemu-system-x86_64", "-accel", "tcg", "-cpu", "max",
         "-m", args.memory,
@@ -59,6 +61,33 @@ def qemu_command(args):
         # need ACPI and PCI in the kernel. CPUs go to the nodes round-robin,
         # so the two vCPUs report different node_id values.
         "-append", f"console=ttyS0 panic=-1 oops=panic numa=fake=2 {args.append}".strip(),
+        "-display", "none", "-monitor", "none", "-serial", "stdio",
+        "-no-reboot",
+    ]
+    if args.icount:
+        cmd += ["-icount", "shift=0,sleep=off"]
+    return cmd
+
+
+def qemu_command_arm64(args):
+    """arm64: QEMU's virt board under TCG (-cpu max with the cheap
+    pointer-authentication algorithm; the default one is slow to emulate),
+    PL011 console. The two NUMA nodes are QEMU's own: the board's device
+    tree gives each CPU and half of the memory a numa-node-id (OF_NUMA)."""
+    mem = int(args.memory.rstrip("GgMm")) * (1024 if args.memory[-1] in "Gg" else 1)
+    cmd = [
+        "qemu-system-aarch64", "-accel", "tcg", "-M", "virt",
+        "-cpu", "max,pauth-impdef=on", "-m", f"{mem}M", "-smp", str(args.smp),
+    ]
+    if args.smp >= 2:
+        nodes = 2
+        for n in range(nodes):
+            cpus = ":".join(str(c) for c in range(n, args.smp, nodes))
+            cmd += ["-object", f"memory-backend-ram,id=mem{n},size={mem // nodes}M",
+                    "-numa", f"node,nodeid={n},cpus={cpus},memdev=mem{n}"]
+    cmd += [
+        "-kernel", args.kernel, "-initrd", args.initrd,
+        "-append", f"console=ttyAMA0 panic=-1 oops=panic {args.append}".strip(),
         "-display", "none", "-monitor", "none", "-serial", "stdio",
         "-no-reboot",
     ]
@@ -387,6 +416,8 @@ def main():
     ap.add_argument("--timeout", type=int, default=2400)
     ap.add_argument("--smp", type=int, default=2)
     ap.add_argument("--memory", default="1G")
+    ap.add_argument("--arch", choices=["x86_64", "arm64"], default="x86_64",
+                    help="the guest's architecture (which QEMU and board)")
     ap.add_argument("--append", default="")
     ap.add_argument("--icount", action="store_true")
     ap.add_argument("--guest", choices=sorted(GUESTS), default="tests",

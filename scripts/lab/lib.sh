@@ -18,14 +18,40 @@ export LAB_T0
 TREE=${LAB_TREE:-$WORK/linux}
 IMPL=${IMPL:-c}
 DEBUG=${DEBUG:-0}
-VARIANT=$IMPL
+
+# The architecture of the guest: LAB_ARCH (make's ARCH=) x86_64, the
+# default, or arm64 (a cross build, booted with qemu-system-aarch64 -M
+# virt). KARCH is the kernel's ARCH=, KIMAGE the boot image in the build
+# folder and KIMAGE_TARGET its make target; ARCH_ARG what a next: hint adds to
+# a make command line. An arm64 variant is named arm64-IMPL, so that its
+# build folder, guest and outputs never mix with x86_64's.
+LAB_ARCH=${LAB_ARCH:-${ARCH:-x86_64}}
+unset ARCH
+# shellcheck disable=SC2034 # read by the scripts that source lib.sh
+case "$LAB_ARCH" in
+x86_64 | x86)
+	LAB_ARCH=x86_64 KARCH=x86 KIMAGE_TARGET=bzImage CROSS_COMPILE_PREFIX="" ARCH_ARG="" VARIANT=$IMPL
+	;;
+arm64 | aarch64)
+	LAB_ARCH=arm64 KARCH=arm64 KIMAGE_TARGET=Image CROSS_COMPILE_PREFIX=aarch64-linux-gnu-
+	ARCH_ARG=" ARCH=arm64" VARIANT=arm64-$IMPL
+	;;
+*)
+	printf 'ERROR: ARCH=%s is not an architecture of the lab\n         next: use ARCH=arm64, or leave ARCH out (x86_64)\n' "$LAB_ARCH" >&2
+	exit 1
+	;;
+esac
+export LAB_ARCH
 DEBUG_ARG=""
 if [ "$DEBUG" = 1 ]; then
-	VARIANT=$IMPL-debug
+	VARIANT=$VARIANT-debug
 	# shellcheck disable=SC2034 # read by the scripts that source lib.sh
 	DEBUG_ARG=" DEBUG=1"
 fi
+DEBUG_ARG="$ARCH_ARG$DEBUG_ARG"
 BUILD=${LAB_BUILD:-$WORK/build-$VARIANT}
+# shellcheck disable=SC2034 # read by the scripts that source lib.sh
+KIMAGE=$BUILD/arch/$KARCH/boot/$KIMAGE_TARGET
 
 # cargo install puts bindgen into $CARGO_HOME/bin (rustup: ~/.cargo/bin).
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
@@ -49,6 +75,14 @@ if [ -z "${LLVM_SUFFIX:-}" ]; then
 		[ -n "$newest" ] && LLVM_SUFFIX=-${newest#clang-}
 	fi
 fi
+# GUEST_CC: the C compiler for the guest's user space (the selftests, the
+# probe). arm64: the lab's clang for aarch64-linux-gnu with Debian's arm64
+# cross glibc, libgcc and binutils. Not gcc-aarch64-linux-gnu: Debian 12's
+# gcc-multilib, which the x86_64 compat test needs, conflicts with every
+# cross gcc, so installing one would remove it.
+GUEST_CC=gcc
+# shellcheck disable=SC2034 # read by the scripts that source lib.sh
+[ "$LAB_ARCH" = arm64 ] && GUEST_CC="clang$LLVM_SUFFIX --target=aarch64-linux-gnu"
 export LAB_INLINE_HELPERS=n
 [ "$LLVM_SUFFIX" = "-$LLVM_WANT" ] && LAB_INLINE_HELPERS=y
 export LIBCLANG_PATH=${LIBCLANG_PATH:-/usr/lib/llvm${LLVM_SUFFIX}/lib}
@@ -134,7 +168,11 @@ kmake_cc() {
 kmake() {
 	local cc
 	cc=$(kmake_cc)
-	make -C "$TREE" O="$BUILD" LLVM="$LLVM_SUFFIX" ${cc:+"$cc"} "$@"
+	if [ "$KARCH" = x86 ]; then
+		make -C "$TREE" O="$BUILD" LLVM="$LLVM_SUFFIX" ${cc:+"$cc"} "$@"
+	else
+		make -C "$TREE" O="$BUILD" ARCH="$KARCH" LLVM="$LLVM_SUFFIX" ${cc:+"$cc"} "$@"
+	fi
 }
 
 # ccache_counts: "HITS MISSES" of the lab's ccache so far (0 0 without it).
@@ -179,17 +217,64 @@ tree_has_rseq_rust() {
 	grep -q -x 'config RSEQ_RUST' "$1/init/Kconfig" 2>/dev/null
 }
 
+# GUEST_BUSYBOX, GUEST_BASH: the static busybox and bash for the guest.
+# x86_64: the machine's own (Debian's busybox-static, /bin/bash); arm64:
+# Debian's busybox-static and bash-static for arm64, which cannot be
+# installed next to the amd64 ones: fetched with apt-get download through a
+# private apt configuration (the machine's mirror, this Debian release,
+# Architecture arm64) and unpacked with dpkg-deb -x into $LAB_CACHE/arm64.
+GUEST_BUSYBOX=/bin/busybox
+GUEST_BASH=/bin/bash
+if [ "$LAB_ARCH" = arm64 ]; then
+	GUEST_BUSYBOX=$LAB_CACHE/arm64/root/bin/busybox
+	GUEST_BASH=$LAB_CACHE/arm64/root/bin/bash-static
+fi
+
+# fetch_guest_userland: make sure GUEST_BUSYBOX and GUEST_BASH exist.
+fetch_guest_userland() {
+	[ "$LAB_ARCH" = arm64 ] || return 0
+	[ -x "$GUEST_BUSYBOX" ] && [ -x "$GUEST_BASH" ] && return 0
+	local d="$LAB_CACHE/apt-arm64" mirror suite deb opts
+	log "fetching busybox-static and bash-static for arm64 (apt-get download)"
+	mkdir -p "$d/etc/sources.list.d" "$d/etc/preferences.d" "$d/lists/partial" \
+		"$d/archives/partial" "$LAB_CACHE/arm64/debs"
+	# shellcheck disable=SC2016 # $(REPO_URI) is apt's format, not the shell's
+	mirror=$(apt-get indextargets --format '$(REPO_URI)' 2>/dev/null |
+		grep -v -e security -e '^$' | sort -u | head -n1)
+	mirror=${mirror:-http://deb.debian.org/debian/}
+	suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+	printf 'Types: deb\nURIs: %s\nSuites: %s\nComponents: main\nArchitectures: arm64\nSigned-By: %s\n' \
+		"${mirror%/}" "$suite" /usr/share/keyrings/debian-archive-keyring.gpg \
+		>"$d/etc/sources.list.d/lab.sources"
+	opts=(-o "Dir::Etc=$d/etc" -o Dir::Etc::sourcelist=/dev/null
+		-o "Dir::Etc::sourceparts=$d/etc/sources.list.d" -o "Dir::State=$d"
+		-o "Dir::State::Lists=$d/lists" -o "Dir::Cache=$d" -o Dir::State::status=/dev/null
+		-o APT::Sandbox::User=root -o Debug::NoLocking=1
+		-o APT::Architecture=arm64 -o APT::Architectures=arm64)
+	apt-get "${opts[@]}" -qq update ||
+		die "apt-get update of the arm64 lists ($suite) failed" "check the network to $mirror"
+	(cd "$LAB_CACHE/arm64/debs" && apt-get "${opts[@]}" -qq download busybox-static bash-static) ||
+		die "apt-get download of busybox-static/bash-static for arm64 failed" "check the network to $mirror"
+	for deb in "$LAB_CACHE"/arm64/debs/*.deb; do
+		dpkg-deb -x "$deb" "$LAB_CACHE/arm64/root"
+	done
+	if [ ! -x "$GUEST_BUSYBOX" ] || [ ! -x "$GUEST_BASH" ]; then
+		die "no $GUEST_BUSYBOX or $GUEST_BASH after unpacking" "rm -rf $LAB_CACHE/arm64 and run again"
+	fi
+}
+
 # install_busybox ROOT [APPLET...]: Debian's static busybox (the guest has
 # no libraries for it) as ROOT/bin/busybox, with a link in ROOT/bin for
-# every applet but the APPLETs named.
+# every applet but the APPLETs named. An arm64 busybox cannot run here: its
+# applets are those of the machine's busybox of the same Debian release.
 install_busybox() {
-	local root="$1" busybox=/bin/busybox applet
+	local root="$1" busybox=$GUEST_BUSYBOX applet
 	shift
 	file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
 		die "$busybox is missing or not statically linked" "apt-get install busybox-static"
 	mkdir -p "$root/bin"
 	cp "$busybox" "$root/bin/busybox"
-	for applet in $("$busybox" --list); do
+	for applet in $(/bin/busybox --list); do
 		case " busybox $* " in
 		*" $applet "*) ;;
 		*) ln -s busybox "$root/bin/$applet" ;;

@@ -58,20 +58,33 @@ if [ -n "$bench" ]; then
 		elves+=("$root/param_test")
 	fi
 else
+	fetch_guest_userland
 	install_busybox "$root" sh bash timeout
-	cp /bin/bash "$root/bin/bash"
+	cp "$GUEST_BASH" "$root/bin/bash"
 	ln -s bash "$root/bin/sh"
 	mkdir "$root/kselftest"
 	tar -xzf "$tarball" -C "$root/kselftest"
-	gcc -O2 -Wall -static -isystem "$BUILD/usr/include" -o "$root/bin/lab-probe" \
+	# shellcheck disable=SC2086 # GUEST_CC is a compiler and its options
+	$GUEST_CC -O2 -Wall -static -isystem "$BUILD/usr/include" -o "$root/bin/lab-probe" \
 		"$LAB_ROOT/scripts/lab/guest-probe.c" ||
 		die "cannot compile scripts/lab/guest-probe.c" "it needs the kernel headers: run 'make build IMPL=$IMPL$DEBUG_ARG'"
 	elves=("$root/bin/bash" "$root/kselftest")
 fi
 ln -s ../../bin/env "$root/usr/bin/env"
 
-# Shared libraries of every ELF file in the guest, with their paths.
-find "${elves[@]}" -type f -perm -u+x -o -type f -name '*.so' |
+# Shared libraries of every ELF file in the guest, with their paths. arm64:
+# ldd cannot run them; the guest gets the cross glibc's shared libraries
+# (libc6-arm64-cross) where its dynamic loader looks for them.
+if [ "$LAB_ARCH" = arm64 ]; then
+	cross_lib=/usr/aarch64-linux-gnu/lib
+	mkdir -p "$root/lib/aarch64-linux-gnu"
+	for lib in libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 librt.so.1 libgcc_s.so.1; do
+		cp -L "$cross_lib/$lib" "$root/lib/aarch64-linux-gnu/"
+	done
+	cp -L "$cross_lib/ld-linux-aarch64.so.1" "$root/lib/"
+	elves=()
+fi
+[ ${#elves[@]} -eq 0 ] || find "${elves[@]}" -type f -perm -u+x -o -type f -name '*.so' |
 	while read -r elf; do
 		ldd "$elf" 2>/dev/null | grep -o -E '/[^ ]+' || true
 	done | sort -u | while read -r lib; do

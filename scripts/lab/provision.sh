@@ -9,6 +9,13 @@ set -eu
 DEBIAN_PACKAGES="qemu-system-x86 busybox-static flex bison bc libelf-dev
 libssl-dev cpio make gcc libc6-dev rsync kmod xz-utils python3 git shellcheck
 file gcc-multilib ccache"
+# ARCH=arm64 (make run ARCH=arm64, make test): the arm64 C library, libgcc
+# and binutils that clang-NN --target=aarch64-linux-gnu builds the guest's
+# user space with (no cross gcc: it conflicts with gcc-multilib), and QEMU
+# for arm64. The guest's busybox and bash are fetched with apt-get download
+# (lib.sh, fetch_guest_userland).
+ARM64_PACKAGES="libc6-dev-arm64-cross libgcc-12-dev-arm64-cross binutils-aarch64-linux-gnu qemu-system-arm"
+[ "$LAB_ARCH" = arm64 ] && DEBIAN_PACKAGES="$DEBIAN_PACKAGES $ARM64_PACKAGES"
 BINDGEN_VERSION=0.72.1
 
 # The LLVM toolchain of major version $1: clang, lld, llvm and the libclang

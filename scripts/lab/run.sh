@@ -75,7 +75,7 @@ for boot in "${boots[@]}"; do
 	step "boot: QEMU TCG, $SMP CPUs, IMPL=$IMPL$DEBUG_ARG${append:+, $append} (timeout $GUEST_TIMEOUT s)"
 	brc=0
 	stage "boot${blabel#"$label"}" python3 "$lab/guest.py" --label "$blabel" \
-		--kernel "$BUILD/arch/x86/boot/bzImage" \
+		--kernel "$KIMAGE" --arch "$LAB_ARCH" \
 		--initrd "$WORK/guest-$VARIANT/initramfs.cpio.gz" \
 		--log "$WORK/console-$blabel.log" --json "$WORK/results-$blabel.json" \
 		--timeout "$GUEST_TIMEOUT" --smp "$SMP" --append "$append" --tree "$TREE" || brc=$?

@@ -44,6 +44,22 @@ for impl in $impls; do
 	fi
 done
 
+# arm64 (make run ARCH=arm64): both builds, and on each the documented
+# subset: the ABI suite (with the arm64 preemption-abort regression test,
+# abi_cs_test's v2_every_same_cpu_preemption_aborts_cs), the basic tests
+# and run_legacy_check.sh; the Rust build runs its KUnit suites at boot.
+# Not the upstream param_test matrix and percpu tests, which take longer
+# under TCG than the time this stage may add. ARM64=0 leaves it out.
+ARM64_TESTS="$abi_tests basic_test run_legacy_check.sh"
+arm64_impls=""
+if [ "${ARM64:-1}" = 1 ]; then
+	LAB_ARCH=arm64 "$lab/provision.sh"
+	arm64_impls=$impls
+	for impl in $arm64_impls; do
+		LAB_ARCH=arm64 IMPL=$impl SKIP_PROVISION=1 TESTS="$ARM64_TESTS" "$lab/run.sh" || rc=1
+	done
+fi
+
 # The short differential soak: the same seeded operations on both builds,
 # identical outcome logs (make soak runs the long one).
 soak=skipped
@@ -58,6 +74,10 @@ else
 	series="ok (empty)"
 fi
 
+for impl in $arm64_impls; do
+	echo "stage times (arm64-$impl):"
+	sed 's/^/  /' "$WORK/times-arm64-$impl.txt"
+done
 for impl in $impls; do
 	echo "stage times ($impl):"
 	sed 's/^/  /' "$WORK/times-$impl.txt"
@@ -76,6 +96,12 @@ for boot in $BOOTS; do
 		args+=("$WORK/results-$impl+${boot%%=*}.json")
 	done
 done
+if [ -n "$arm64_impls" ]; then
+	args+=("group:arm64 (ABI tests, basic tests, run_legacy_check.sh, KUnit)")
+	for impl in $arm64_impls; do
+		args+=("$WORK/results-arm64-$impl.json")
+	done
+fi
 python3 "$lab/compare.py" "${args[@]}" \
 	"check:bad-input=$lab_selftest" "check:soak=$soak" "check:series=$series" || rc=1
 exit "$rc"

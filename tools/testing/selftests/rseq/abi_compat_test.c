@@ -20,12 +20,17 @@
 
 #include "../kselftest_harness.h"
 
+#if defined(__aarch64__)
+#define COMPAT_MISSING	"the ia32 compat ABI exists only on x86 (arm64 has no IA32 emulation)"
+#else
+#define COMPAT_MISSING	"needs the 32-bit build of this test (-m32: gcc-multilib) " \
+			"and a kernel with CONFIG_IA32_EMULATION"
+#endif
+
 #if defined(__i386__)
 #define REQUIRE_COMPAT() ABI_REQUIRE_OWN_RSEQ()
 #else
-#define REQUIRE_COMPAT()						\
-	SKIP(return, "needs the 32-bit build of this test (-m32: gcc-multilib) " \
-	     "and a kernel with CONFIG_IA32_EMULATION")
+#define REQUIRE_COMPAT()	SKIP(return, COMPAT_MISSING)
 #endif
 
 /* ia32 TASK_SIZE without the ADDR_LIMIT_3GB personality */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Hand-written x86_64 rseq critical sections for the ABI tests.
+ * Hand-written rseq critical sections for the ABI tests, for x86_64 and
+ * arm64.
  *
  *  abi_cs_sys(&rseq->rseq_cs, desc, nr, a1, a2, a3): stores desc into
  *  rseq_cs, then executes system call nr(a1, a2, a3) as the first
@@ -15,12 +16,15 @@
  *  through abi_cs_spin_abort.
  *
  * Both abort handlers are preceded by the 4-byte signature 0x53053053
- * (as the displacement of a ud1 instruction, like librseq does).
+ * (x86_64: as the displacement of a ud1 instruction, like librseq does;
+ * arm64: a data word after the ret, never executed).
+ *
+ * ABI_UC_IP(uc) is the user IP a signal handler's ucontext holds.
  */
 #ifndef _RSEQ_ABI_CS_ASM_H
 #define _RSEQ_ABI_CS_ASM_H
 
-#if defined(__x86_64__)
+#if defined(__x86_64__) || defined(__aarch64__)
 #define ABI_HAVE_CS_ASM 1
 
 long abi_cs_sys(__u64 *rseq_cs, struct rseq_cs *desc, long nr,
@@ -31,14 +35,24 @@ extern const char abi_cs_sys_start[], abi_cs_sys_after[], abi_cs_sys_post[],
 	abi_cs_sys_abort[], abi_cs_sys_abort_end[];
 extern const char abi_cs_spin_start[], abi_cs_spin_post[], abi_cs_spin_abort[];
 
+#define ABI_CS_GLOBALS							\
+	".globl abi_cs_sys\n\t.hidden abi_cs_sys\n\t"			\
+	".globl abi_cs_sys_start\n\t.hidden abi_cs_sys_start\n\t"		\
+	".globl abi_cs_sys_after\n\t.hidden abi_cs_sys_after\n\t"		\
+	".globl abi_cs_sys_post\n\t.hidden abi_cs_sys_post\n\t"		\
+	".globl abi_cs_sys_abort\n\t.hidden abi_cs_sys_abort\n\t"		\
+	".globl abi_cs_sys_abort_end\n\t.hidden abi_cs_sys_abort_end\n\t"	\
+	".globl abi_cs_spin\n\t.hidden abi_cs_spin\n\t"			\
+	".globl abi_cs_spin_start\n\t.hidden abi_cs_spin_start\n\t"		\
+	".globl abi_cs_spin_post\n\t.hidden abi_cs_spin_post\n\t"		\
+	".globl abi_cs_spin_abort\n\t.hidden abi_cs_spin_abort\n\t"
+
+#if defined(__x86_64__)
+#define ABI_UC_IP(uc)	((uc)->uc_mcontext.gregs[REG_RIP])
+
 asm(".pushsection .text\n\t"
 	".p2align 4\n\t"
-	".globl abi_cs_sys\n\t.hidden abi_cs_sys\n\t"
-	".globl abi_cs_sys_start\n\t.hidden abi_cs_sys_start\n\t"
-	".globl abi_cs_sys_after\n\t.hidden abi_cs_sys_after\n\t"
-	".globl abi_cs_sys_post\n\t.hidden abi_cs_sys_post\n\t"
-	".globl abi_cs_sys_abort\n\t.hidden abi_cs_sys_abort\n\t"
-	".globl abi_cs_sys_abort_end\n\t.hidden abi_cs_sys_abort_end\n\t"
+	ABI_CS_GLOBALS
 	".type abi_cs_sys, @function\n"
 	"abi_cs_sys:\n\t"
 	"movq %rsi, (%rdi)\n\t"
@@ -60,10 +74,6 @@ asm(".pushsection .text\n\t"
 	"abi_cs_sys_abort_end:\n\t"
 	".size abi_cs_sys, . - abi_cs_sys\n\t"
 	".p2align 4\n\t"
-	".globl abi_cs_spin\n\t.hidden abi_cs_spin\n\t"
-	".globl abi_cs_spin_start\n\t.hidden abi_cs_spin_start\n\t"
-	".globl abi_cs_spin_post\n\t.hidden abi_cs_spin_post\n\t"
-	".globl abi_cs_spin_abort\n\t.hidden abi_cs_spin_abort\n\t"
 	".type abi_cs_spin, @function\n"
 	"abi_cs_spin:\n\t"
 	"movq %rsi, (%rdi)\n"
@@ -80,6 +90,56 @@ asm(".pushsection .text\n\t"
 	"ret\n\t"
 	".size abi_cs_spin, . - abi_cs_spin\n\t"
 	".popsection\n");
+
+#else /* __aarch64__ */
+#define ABI_UC_IP(uc)	((uc)->uc_mcontext.pc)
+
+/*
+ * AAPCS64: the arguments arrive in x0..x5; the system call number goes in
+ * x8, its arguments in x0..x2, and svc #0 returns to the next instruction.
+ */
+asm(".pushsection .text\n\t"
+	".p2align 4\n\t"
+	ABI_CS_GLOBALS
+	".type abi_cs_sys, %function\n"
+	"abi_cs_sys:\n\t"
+	"str x1, [x0]\n\t"
+	"mov x8, x2\n\t"
+	"mov x0, x3\n\t"
+	"mov x1, x4\n\t"
+	"mov x2, x5\n"
+	"abi_cs_sys_start:\n\t"
+	"svc #0\n"
+	"abi_cs_sys_after:\n\t"
+	"nop\n"
+	"abi_cs_sys_post:\n\t"
+	"mov x0, #0\n\t"
+	"ret\n\t"
+	".long 0x53053053\n"
+	"abi_cs_sys_abort:\n\t"
+	"mov x0, #1\n\t"
+	"ret\n"
+	"abi_cs_sys_abort_end:\n\t"
+	".size abi_cs_sys, . - abi_cs_sys\n\t"
+	".p2align 4\n\t"
+	".type abi_cs_spin, %function\n"
+	"abi_cs_spin:\n\t"
+	"str x1, [x0]\n"
+	"abi_cs_spin_start:\n\t"
+	"mov w3, #1\n\t"
+	"str w3, [x2]\n"
+	"1:\n\t"
+	"b 1b\n"
+	"abi_cs_spin_post:\n\t"
+	"mov x0, #0\n\t"
+	"ret\n\t"
+	".long 0x53053053\n"
+	"abi_cs_spin_abort:\n\t"
+	"mov x0, #1\n\t"
+	"ret\n\t"
+	".size abi_cs_spin, . - abi_cs_spin\n\t"
+	".popsection\n");
+#endif /* __aarch64__ */
 
 /* Fill @d with the descriptor of abi_cs_sys. */
 static inline void abi_cs_desc_sys(struct rseq_cs *d)
@@ -99,5 +159,5 @@ static inline void abi_cs_desc_spin(struct rseq_cs *d)
 	d->abort_ip = (uintptr_t)abi_cs_spin_abort;
 }
 
-#endif /* __x86_64__ */
+#endif /* __x86_64__ || __aarch64__ */
 #endif /* _RSEQ_ABI_CS_ASM_H */

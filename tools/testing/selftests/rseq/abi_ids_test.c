@@ -98,32 +98,6 @@ static int sysfs_cpu_count(const char *path)
 	return n;
 }
 
-/*
- * Whether the running kernel has @opt=y: 1 yes, 0 no, -1 unknown (no
- * /proc/config.gz).
- */
-static int kconfig_enabled(const char *opt)
-{
-	char line[256], want[128];
-	int found = -1;
-	FILE *f;
-
-	if (access("/proc/config.gz", R_OK))
-		return -1;
-	f = popen("zcat /proc/config.gz 2>/dev/null", "r");
-	if (!f)
-		return -1;
-	snprintf(want, sizeof(want), "%s=y\n", opt);
-	while (fgets(line, sizeof(line), f)) {
-		if (found < 0)
-			found = 0;
-		if (!strcmp(line, want))
-			found = 1;
-	}
-	pclose(f);
-	return found;
-}
-
 /* The first two CPUs this thread may run on: *@a and *@b. */
 static bool two_cpus(int *a, int *b)
 {
@@ -133,7 +107,7 @@ static bool two_cpus(int *a, int *b)
 }
 
 #define REQUIRE_MM_CID(a, b) do {					\
-	if (kconfig_enabled("CONFIG_SCHED_MM_CID") == 0)		\
+	if (abi_kconfig_enabled("CONFIG_SCHED_MM_CID") == 0)		\
 		SKIP(return, "kernel without CONFIG_SCHED_MM_CID: mm_cid is the CPU number"); \
 	if (!two_cpus(a, b))						\
 		SKIP(return, "needs 2 CPUs to tell mm_cid from the CPU number"); \

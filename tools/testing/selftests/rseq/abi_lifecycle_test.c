@@ -188,13 +188,17 @@ TEST(thread_starts_unregistered)
 	ASSERT_EQ(errno, EBUSY);
 }
 
+/* Static: the vfork child writes them, the parent reads them afterwards. */
+static atomic_int r_unreg, r_reg;
+
 TEST(vfork_child_starts_unregistered)
 {
-	atomic_int r_unreg = -1, r_reg = -1;
 	int st;
 	pid_t pid;
 
 	ABI_REQUIRE_OWN_RSEQ();
+	atomic_store(&r_unreg, -1);
+	atomic_store(&r_reg, -1);
 	ASSERT_EQ(sys_rseq(&area, 64, 0, ABI_RSEQ_SIG), 0);
 	pid = vfork();
 	if (pid == 0) {
@@ -207,8 +211,8 @@ TEST(vfork_child_starts_unregistered)
 	}
 	ASSERT_GT(pid, 0);
 	ASSERT_EQ(waitpid(pid, &st, 0), pid);
-	ASSERT_EQ(r_unreg, EINVAL);
-	ASSERT_EQ(r_reg, 0);
+	ASSERT_EQ(atomic_load(&r_unreg), EINVAL);
+	ASSERT_EQ(atomic_load(&r_reg), 0);
 	errno = 0;
 	ASSERT_EQ(sys_rseq(&area, 64, 0, ABI_RSEQ_SIG), -1);
 	ASSERT_EQ(errno, EBUSY);
@@ -240,8 +244,8 @@ TEST(clone_vm_process_starts_unregistered)
 	ASSERT_GT(pid, 0);
 	ASSERT_EQ(waitpid(pid, &st, 0), pid);
 	ASSERT_TRUE(ABI_EXITED_OK(st));
-	ASSERT_EQ(clone_res[0], EINVAL);
-	ASSERT_EQ(clone_res[1], 0);
+	ASSERT_EQ(atomic_load(&clone_res[0]), EINVAL);
+	ASSERT_EQ(atomic_load(&clone_res[1]), 0);
 }
 
 /* Exec */

@@ -221,6 +221,15 @@ TEST(v2_ipi_does_not_rewrite_unchanged_ids)
 	if (abi_nr_allowed_cpus() < 2)
 		SKIP(return, "needs 2 CPUs");
 	st = abi_run_child(_metadata, ipi_child, (void *)64);
+	/*
+	 * Without GENERIC_ENTRY (arm64) the fence's forced update goes
+	 * through the slow path, which checks the read-only IDs: the
+	 * modified cpu_id_start is fatal there (the C build's answer).
+	 */
+	if (!ABI_GENERIC_ENTRY) {
+		ASSERT_TRUE(ABI_KILLED_BY_SEGV(st)) TH_LOG("child status %#x", st);
+		return;
+	}
 	ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("child status %#x", st);
 }
 

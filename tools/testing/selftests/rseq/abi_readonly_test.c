@@ -228,7 +228,7 @@ static void v2_catchable_child(struct __test_metadata *_metadata, void *p)
 	ASSERT_EQ(sys_rseq(&area, 64, 0, ABI_RSEQ_SIG), 0);
 	area.cpu_id_start ^= 0x100;
 	abi_failed_exec();
-	ASSERT_EQ(segv_code, SI_KERNEL);
+	ASSERT_EQ(atomic_load(&segv_code), SI_KERNEL);
 	/* the registration is still active */
 	ASSERT_EQ(sys_rseq(&area, 64, 0, ABI_RSEQ_SIG), -1);
 	ASSERT_EQ(errno, EBUSY);
@@ -327,7 +327,7 @@ TEST(tcmalloc_tag_cleared_before_signal_handler)
 		tc_set_tag();
 		tc_seen_in_handler = TC_TAG;
 		ASSERT_EQ(raise(SIGUSR1), 0);
-		ASSERT_FALSE(tc_seen_in_handler & TC_TAG);
+		ASSERT_FALSE(atomic_load(&tc_seen_in_handler) & TC_TAG);
 		ASSERT_TRUE(tc_tag_cleared());
 		tc_check_untouched(_metadata);
 	}

@@ -191,7 +191,7 @@ static void prctl_fault_child(struct __test_metadata *_metadata, void *p)
 	e = errno;
 	ASSERT_EQ(r, -1);
 	ASSERT_EQ(e, EFAULT);
-	ASSERT_EQ(segv_seen, 1);
+	ASSERT_EQ(atomic_load(&segv_seen), 1);
 	/* state unchanged */
 	ASSERT_EQ(abi_prctl_slice(PR_RSEQ_SLICE_EXTENSION_GET, 0, 0, 0), mode);
 }

@@ -549,7 +549,7 @@ static sigjmp_buf irq_jmp;
 static void irq_handler(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
-	uintptr_t ip = uc->uc_mcontext.gregs[REG_RIP];
+	uintptr_t ip = ABI_UC_IP(uc);
 
 	if (ip >= (uintptr_t)abi_cs_spin_start && ip < (uintptr_t)abi_cs_spin_post)
 		siglongjmp(irq_jmp, 1);

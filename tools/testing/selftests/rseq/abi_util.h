@@ -453,6 +453,94 @@ static inline int abi_init_env_has(const char *name, const char *val)
 	return 0;
 }
 
+/*
+ * Whether the running kernel has @opt=y: 1 yes, 0 no, -1 unknown (no
+ * /proc/config.gz).
+ */
+static inline int abi_kconfig_enabled(const char *opt)
+{
+	char line[256], want[128];
+	int found = -1;
+	FILE *f;
+
+	if (access("/proc/config.gz", R_OK))
+		return -1;
+	f = popen("zcat /proc/config.gz 2>/dev/null", "r");
+	if (!f)
+		return -1;
+	snprintf(want, sizeof(want), "%s=y\n", opt);
+	while (fgets(line, sizeof(line), f)) {
+		if (found < 0)
+			found = 0;
+		if (!strcmp(line, want))
+			found = 1;
+	}
+	pclose(f);
+	return found;
+}
+
+/*
+ * Whether the kernel's architecture uses the generic entry code
+ * (GENERIC_ENTRY): x86_64 does, arm64 does not (it has GENERIC_IRQ_ENTRY
+ * only). Without it there is no inline exit fast path (every ID update
+ * and CS evaluation goes through the TIF_NOTIFY_RESUME slow path, which
+ * checks the read-only ID fields of a v2 area each time), no time slice
+ * extension, and system calls from inside a CS are checked in debug mode
+ * only with CONFIG_DEBUG_RSEQ (rseq_syscall()).
+ */
+#if defined(__x86_64__)
+#define ABI_GENERIC_ENTRY	1
+#else
+#define ABI_GENERIC_ENTRY	0
+#endif
+
+/*
+ * The first address above user space: x86_64 with 4-level page tables
+ * (TASK_SIZE_MAX is a page below it), arm64 with 48-bit virtual
+ * addresses (TASK_SIZE_MAX, the lab's CONFIG_ARM64_VA_BITS_48).
+ */
+#if defined(__aarch64__)
+#define ABI_USER_END	0x1000000000000ULL	/* 2^48 */
+#else
+#define ABI_USER_END	0x800000000000ULL	/* 2^47 */
+#endif
+
+/*
+ * Map the last page of user space (read/write, zeroed) and return it, with
+ * *end set to TASK_SIZE_MAX, the first address above it; MAP_FAILED if
+ * no candidate could be mapped. A page this process (or the parent it
+ * forked from) mapped there before is returned as it is. The largest address space is tried first:
+ * x86_64 with 5-level page tables (QEMU's -cpu max has LA57; a fixed
+ * mapping above 47 bits is allowed), arm64 with 52-bit virtual addresses,
+ * then 4-level x86_64 and 48-bit arm64.
+ */
+static inline void *abi_map_top_page(uintptr_t *end)
+{
+	/* 2^56 - 4096, 2^47 - 4096; 2^52, 2^48; 0 ends the list */
+#if defined(__x86_64__)
+	static const uint64_t ends[] = { 0xfffffffffff000ULL, 0x7ffffffff000ULL, 0 };
+#elif defined(__aarch64__)
+	static const uint64_t ends[] = { 0x10000000000000ULL, 0x1000000000000ULL, 0 };
+#else
+	static const uint64_t ends[] = { 0 };
+#endif
+	unsigned int i;
+	void *want, *p;
+
+	for (i = 0; ends[i]; i++) {
+		want = (void *)(uintptr_t)(ends[i] - 4096);
+		p = mmap(want, 4096, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		if (p == want || (p == MAP_FAILED && errno == EEXIST)) {
+			*end = ends[i];
+			return want;
+		}
+		if (p != MAP_FAILED)
+			munmap(p, 4096);
+	}
+	return MAP_FAILED;
+}
+
 /* x86_64 "ud1 <sig>(%rip), %edi" encoding used as signature prefix. */
 #define ABI_SIG_INSN	".byte 0x0f, 0xb9, 0x3d\n\t.long 0x53053053\n\t"
 
