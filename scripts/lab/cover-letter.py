@@ -68,28 +68,33 @@ def config_value(build, key):
     return ""
 
 
+def load_run(path, what):
+    """The test counts of one complete, passing run (results-*.json)."""
+    if not os.path.exists(path):
+        die(f"no {path}", f"run '{what}' first (make results keeps only complete runs)")
+    r = json.load(open(path))
+    names = {t["name"] for t in r["tests"]}
+    if not ("basic_test" in names and any(group(n) == "abi" for n in names)):
+        die(f"{path} is not a complete run ({len(names)} tests)",
+            f"run '{what}' (a make run with TESTS=... is not the whole matrix)")
+    if not r["ok"]:
+        die(f"{path} is a failed run", "the cover letter reports passing runs: fix the failure first")
+    return {"upstream": counts(t for t in r["tests"] if group(t["name"]) == "upstream"),
+            "abi_programs": counts(t for t in r["tests"] if group(t["name"]) == "abi"),
+            "abi_cases": counts(t for t in r["subtests"] if group(t["name"].split("/")[0]) == "abi"),
+            "abi_skips": sorted({f"{t['name'].split('/', 1)[-1].split('.', 1)[-1]} ({t['reason']})"
+                                 for t in r["subtests"]
+                                 if t["status"] == "SKIP" and group(t["name"].split("/")[0]) == "abi"}),
+            "kunit_suites": counts(t for t in r["tests"] if group(t["name"]) == "kunit"),
+            "kunit_cases": counts(t for t in r["subtests"] if t["name"].startswith("kunit:")),
+            "seconds": r["seconds"]}
+
+
 def collect(out, results, kunit):
     matrix = {"builds": {}}
     for impl in IMPLS:
-        path = os.path.join(out, f"results-{impl}.json")
-        if not os.path.exists(path):
-            die(f"no {path}", "run 'make test' first (make results keeps only complete runs)")
-        r = json.load(open(path))
-        names = {t["name"] for t in r["tests"]}
-        if not ("basic_test" in names and any(group(n) == "abi" for n in names)):
-            die(f"{path} is not a complete run ({len(names)} tests)",
-                "run 'make test' (a make run with TESTS=... is not the whole matrix)")
-        if not r["ok"]:
-            die(f"{path} is a failed run", "the cover letter reports passing runs: fix the failure first")
-        b = {"upstream": counts(t for t in r["tests"] if group(t["name"]) == "upstream"),
-             "abi_programs": counts(t for t in r["tests"] if group(t["name"]) == "abi"),
-             "abi_cases": counts(t for t in r["subtests"] if group(t["name"].split("/")[0]) == "abi"),
-             "abi_skips": sorted({f"{t['name'].split('/', 1)[-1].split('.', 1)[-1]} ({t['reason']})"
-                                  for t in r["subtests"]
-                                  if t["status"] == "SKIP" and group(t["name"].split("/")[0]) == "abi"}),
-             "kunit_suites": counts(t for t in r["tests"] if group(t["name"]) == "kunit"),
-             "kunit_cases": counts(t for t in r["subtests"] if t["name"].startswith("kunit:")),
-             "seconds": r["seconds"], "boots": {}}
+        b = load_run(os.path.join(out, f"results-{impl}.json"), "make test")
+        b["boots"] = {}
         for f in sorted(os.listdir(out)):
             m = re.match(rf"results-{impl}\+(\w+)\.json$", f)
             if m:
@@ -113,6 +118,10 @@ def collect(out, results, kunit):
         matrix["soak_hashes"] = soaks[0]["blocks"].count("\n")
         for s in soaks:
             del s["blocks"]
+    arm64 = [os.path.join(out, f"results-arm64-{impl}.json") for impl in IMPLS]
+    if any(os.path.exists(p) for p in arm64):
+        matrix["arm64"] = {impl: load_run(p, "make test (its arm64 stage) or make run ARCH=arm64")
+                           for impl, p in zip(IMPLS, arm64)}
     if os.path.exists(kunit):
         m = re.findall(r"Testing complete\. (.*)$", open(kunit, errors="replace").read(), re.M)
         matrix["kunit_py"] = m[-1] if m else "no summary"
@@ -146,8 +155,8 @@ def render_tests(m):
     b = m["builds"]
     rows = []
 
-    def row(label, f):
-        rows.append(f"  {label:<34}{f(b['c']):<20}{f(b['rust'])}")
+    def row(label, f, builds=b):
+        rows.append(f"  {label:<34}{f(builds['c']):<20}{f(builds['rust'])}")
 
     row("upstream rseq kselftests (-r 20)", lambda x: fmt(x["upstream"]))
     row("ABI test programs", lambda x: fmt(x["abi_programs"]))
@@ -170,6 +179,20 @@ def render_tests(m):
     skips = sorted(set(b["c"]["abi_skips"]) | set(b["rust"]["abi_skips"]))
     if skips:
         lines += ["", "ABI test cases skipped in the default boot: " + "; ".join(skips) + "."]
+    if "arm64" in m:
+        a = m["arm64"]
+        rows = []
+        row("upstream (basic, legacy check)", lambda x: fmt(x["upstream"]), a)
+        row("ABI test programs", lambda x: fmt(x["abi_programs"]), a)
+        row("  their test cases", lambda x: fmt(x["abi_cases"]), a)
+        row("KUnit suites at boot", lambda x: fmt(x["kunit_suites"]), a)
+        row("  their test cases", lambda x: fmt(x["kunit_cases"]), a)
+        lines += ["", "arm64, QEMU virt under TCG with two CPUs and two NUMA nodes, make test's "
+                  "subset (ABI tests, basic_test, run_legacy_check.sh, KUnit at boot):", "",
+                  f"  {'':<34}{'C build':<20}Rust build"] + rows
+        skips = sorted(set(a["c"]["abi_skips"]) | set(a["rust"]["abi_skips"]))
+        if skips:
+            lines += ["", "ABI test cases skipped on arm64: " + "; ".join(skips) + "."]
     if "kunit_py" in m:
         lines += ["", "kunit.py run --kunitconfig=kernel/rseq --arch=x86_64 (its own kernel, "
                   f"CONFIG_RSEQ_RUST=y): {m['kunit_py']}."]
