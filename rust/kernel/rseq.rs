@@ -854,19 +854,35 @@ impl CurrentRseq {
         unsafe { (*self.data()).slice.state.__bindgen_anon_1.enabled = u8::from(on) };
     }
 
+    /// The `granted` byte of the task's slice state, as an atomic: the
+    /// slice timer's hard interrupt callback on this CPU reads it.
+    #[inline]
+    fn slice_granted_byte(&self) -> &Atomic<i8> {
+        let data = self.data();
+        // CAST: `granted` is a `u8` in C; `i8` has the same size and
+        // alignment and every bit pattern is valid for both.
+        // SAFETY: `data` is valid per the type invariant, so is the byte for
+        // as long as `self` lives. Only this task writes it; the timer
+        // callback (hard interrupt on this CPU) reads it with a single byte
+        // load, so all concurrent accesses are single byte accesses, like
+        // this atomic.
+        unsafe {
+            Atomic::<i8>::from_ptr(
+                addr_of_mut!((*data).slice.state.__bindgen_anon_1.granted).cast::<i8>(),
+            )
+        }
+    }
+
     /// Whether the task holds a time slice extension grant.
     #[inline]
     pub fn slice_granted(&self) -> bool {
-        // SAFETY: `data()` is valid; only this task writes `granted` (the
-        // timer callback on this CPU only reads it).
-        unsafe { (*self.data()).slice.state.__bindgen_anon_1.granted != 0 }
+        self.slice_granted_byte().load(Relaxed) != 0
     }
 
     /// Sets or clears the grant in the kernel's state.
     #[inline]
     pub fn set_slice_granted(&self, granted: bool) {
-        // SAFETY: `data()` is valid; only this task writes `granted`.
-        unsafe { (*self.data()).slice.state.__bindgen_anon_1.granted = u8::from(granted) };
+        self.slice_granted_byte().store(i8::from(granted), Relaxed);
     }
 
     /// Notes that the task ended its grant with `rseq_slice_yield()`.
