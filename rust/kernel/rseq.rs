@@ -1004,11 +1004,13 @@ pub fn slice_cancel_timer(_preempt: &PreemptDisabled) {
 }
 
 /// Requests a reschedule of the current task, with interrupts disabled
-/// around the request as `rseq_slice_set_need_resched()` does.
+/// around the request as `rseq_slice_set_need_resched()` does. The
+/// caller's interrupt state is saved and restored, not changed.
 #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
 #[inline]
 pub fn set_need_resched_current(_preempt: &PreemptDisabled) {
-    // SAFETY: Preemption is disabled (the guard), as required.
+    // SAFETY: Preemption is disabled (the guard), as required; the helper
+    // restores the interrupt state it found.
     unsafe { bindings::rseq_slice_set_need_resched() };
 }
 
@@ -1051,10 +1053,12 @@ pub fn set_need_resched_current_irqs_off() {
 
 /// Withdraws the current task's reschedule request, with interrupts
 /// disabled around it (`clear_tsk_need_resched()` and
-/// `clear_preempt_need_resched()`), for a granted extension.
+/// `clear_preempt_need_resched()`), for a granted extension. The caller's
+/// interrupt state is saved and restored, not changed.
 #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
 #[inline]
 pub fn clear_need_resched_current() {
-    // SAFETY: Only clears the current task's and CPU's resched bits.
+    // SAFETY: Only clears the current task's and CPU's resched bits; the
+    // helper restores the interrupt state it found.
     unsafe { bindings::rseq_slice_clear_need_resched() };
 }
