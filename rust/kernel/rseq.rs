@@ -1025,12 +1025,14 @@ pub fn cond_resched() {
 /// Starts this CPU's time slice extension timer for the current task, to
 /// expire at `expires` (`CLOCK_MONOTONIC` nanoseconds, absolute).
 ///
-/// Only on the exit to user space, with interrupts disabled.
+/// Only on the exit to user space; `_irq` proves that interrupts are
+/// disabled.
 #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
 #[inline]
-pub fn slice_timer_start(expires: u64) {
-    // SAFETY: Called with interrupts disabled (function contract), so this
-    // CPU's timer is not in its callback.
+pub fn slice_timer_start(expires: u64, _irq: &crate::interrupt::LocalInterruptDisabled) {
+    // SAFETY: Interrupts are disabled (the token), so this CPU is not in
+    // the timer's callback, which runs in hard interrupt context, and the
+    // CPU cannot change under `this_cpu_ptr()`.
     unsafe { bindings::rseq_slice_timer_start(expires) };
 }
 
@@ -1042,12 +1044,14 @@ pub fn mono_fast_ns() -> u64 {
     unsafe { bindings::ktime_get_mono_fast_ns() }
 }
 
-/// Requests a reschedule of the current task (`set_need_resched_current()`),
-/// with interrupts already disabled.
+/// Requests a reschedule of the current task (`set_need_resched_current()`);
+/// `_irq` proves that interrupts are disabled, as that function requires.
 #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
 #[inline]
-pub fn set_need_resched_current_irqs_off() {
-    // SAFETY: Only sets the current task's and CPU's resched bits.
+pub fn set_need_resched_current_irqs_off(_irq: &crate::interrupt::LocalInterruptDisabled) {
+    // SAFETY: Interrupts are disabled (the token), as the C function
+    // requires: the task cannot move to another CPU between setting its own
+    // and this CPU's resched bits.
     unsafe { bindings::rseq_set_need_resched_current() };
 }
 
