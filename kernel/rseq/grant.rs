@@ -9,6 +9,7 @@
 //! decisions and the user space writes are here.
 
 use kernel::{
+    interrupt::LocalInterruptDisabled,
     prelude::*,
     rseq::{
         self,
@@ -103,15 +104,15 @@ pub(crate) fn expired(expires: u64, now: u64) -> bool {
 }
 
 /// Arms the timer of a held grant on the last way out to user space, with
-/// interrupts disabled. Returns `true` if the grant is over already: the
-/// task reschedules instead.
-pub(crate) fn arm_timer(rs: &CurrentRseq) -> bool {
+/// interrupts disabled (`irq`). Returns `true` if the grant is over
+/// already: the task reschedules instead.
+pub(crate) fn arm_timer(rs: &CurrentRseq, irq: &LocalInterruptDisabled) -> bool {
     let expires = rs.slice_expires();
     if expired(expires, rseq::mono_fast_ns()) {
-        rseq::set_need_resched_current_irqs_off();
+        rseq::set_need_resched_current_irqs_off(irq);
         return true;
     }
-    rseq::slice_timer_start(expires);
+    rseq::slice_timer_start(expires, irq);
     rs.set_slice_syscall_work();
     false
 }

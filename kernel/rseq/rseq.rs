@@ -355,5 +355,13 @@ pub unsafe extern "C" fn rseq_slice_grant(work_pending: bool) -> bool {
 pub unsafe extern "C" fn rseq_slice_arm_timer() -> bool {
     // SAFETY: The exit to user space path runs in the current task's context.
     let rs = unsafe { CurrentRseq::current() };
-    grant::arm_timer(&rs)
+    // SAFETY: Per this function's contract, C calls it only from
+    // `rseq_arm_slice_extension_timer()` in `exit_to_user_mode_loop()`, which
+    // runs with interrupts disabled (as `exit_to_user_mode_prepare()` and
+    // the end of `__exit_to_user_mode_loop()` leave them) until the return
+    // to user space; the token does not outlive this call. The constructor
+    // checks it with `lockdep_assert_irqs_disabled()`, as C's
+    // `__rseq_arm_slice_extension_timer()` does.
+    let irq = unsafe { kernel::interrupt::LocalInterruptDisabled::assume_disabled() };
+    grant::arm_timer(&rs, irq)
 }

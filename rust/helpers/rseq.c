@@ -131,14 +131,18 @@ __rust_helper void rust_helper_rseq_slice_clear_syscall_work(struct task_struct 
 }
 
 /*
- * As rseq_slice_set_need_resched() in kernel/rseq.c; no scoped_guard(irq)
- * here, its static class variable cannot be used in an inline helper.
+ * As rseq_slice_set_need_resched() in kernel/rseq.c, but saving and
+ * restoring the interrupt state: the Rust caller may already run with
+ * interrupts disabled. No scoped_guard() here, its static class variable
+ * cannot be used in an inline helper.
  */
 __rust_helper void rust_helper_rseq_slice_set_need_resched(void)
 {
-	local_irq_disable();
+	unsigned long flags;
+
+	local_irq_save(flags);
 	set_need_resched_current();
-	local_irq_enable();
+	local_irq_restore(flags);
 }
 
 __rust_helper void rust_helper_rseq_slice_set_syscall_work(struct task_struct *t)
@@ -151,13 +155,18 @@ __rust_helper void rust_helper_rseq_set_need_resched_current(void)
 	set_need_resched_current();
 }
 
-/* As the grant in __rseq_grant_slice_extension() in <linux/rseq_entry.h> */
+/*
+ * As the grant in __rseq_grant_slice_extension() in <linux/rseq_entry.h>,
+ * but saving and restoring the interrupt state, see above.
+ */
 __rust_helper void rust_helper_rseq_slice_clear_need_resched(void)
 {
-	local_irq_disable();
+	unsigned long flags;
+
+	local_irq_save(flags);
 	clear_tsk_need_resched(current);
 	clear_preempt_need_resched();
-	local_irq_enable();
+	local_irq_restore(flags);
 }
 
 __rust_helper void rust_helper_preempt_disable(void)

@@ -854,19 +854,35 @@ impl CurrentRseq {
         unsafe { (*self.data()).slice.state.__bindgen_anon_1.enabled = u8::from(on) };
     }
 
+    /// The `granted` byte of the task's slice state, as an atomic: the
+    /// slice timer's hard interrupt callback on this CPU reads it.
+    #[inline]
+    fn slice_granted_byte(&self) -> &Atomic<i8> {
+        let data = self.data();
+        // CAST: `granted` is a `u8` in C; `i8` has the same size and
+        // alignment and every bit pattern is valid for both.
+        // SAFETY: `data` is valid per the type invariant, so is the byte for
+        // as long as `self` lives. Only this task writes it; the timer
+        // callback (hard interrupt on this CPU) reads it with a single byte
+        // load, so all concurrent accesses are single byte accesses, like
+        // this atomic.
+        unsafe {
+            Atomic::<i8>::from_ptr(
+                addr_of_mut!((*data).slice.state.__bindgen_anon_1.granted).cast::<i8>(),
+            )
+        }
+    }
+
     /// Whether the task holds a time slice extension grant.
     #[inline]
     pub fn slice_granted(&self) -> bool {
-        // SAFETY: `data()` is valid; only this task writes `granted` (the
-        // timer callback on this CPU only reads it).
-        unsafe { (*self.data()).slice.state.__bindgen_anon_1.granted != 0 }
+        self.slice_granted_byte().load(Relaxed) != 0
     }
 
     /// Sets or clears the grant in the kernel's state.
     #[inline]
     pub fn set_slice_granted(&self, granted: bool) {
-        // SAFETY: `data()` is valid; only this task writes `granted`.
-        unsafe { (*self.data()).slice.state.__bindgen_anon_1.granted = u8::from(granted) };
+        self.slice_granted_byte().store(i8::from(granted), Relaxed);
     }
 
     /// Notes that the task ended its grant with `rseq_slice_yield()`.
@@ -988,11 +1004,13 @@ pub fn slice_cancel_timer(_preempt: &PreemptDisabled) {
 }
 
 /// Requests a reschedule of the current task, with interrupts disabled
-/// around the request as `rseq_slice_set_need_resched()` does.
+/// around the request as `rseq_slice_set_need_resched()` does. The
+/// caller's interrupt state is saved and restored, not changed.
 #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
 #[inline]
 pub fn set_need_resched_current(_preempt: &PreemptDisabled) {
-    // SAFETY: Preemption is disabled (the guard), as required.
+    // SAFETY: Preemption is disabled (the guard), as required; the helper
+    // restores the interrupt state it found.
     unsafe { bindings::rseq_slice_set_need_resched() };
 }
 
@@ -1007,12 +1025,14 @@ pub fn cond_resched() {
 /// Starts this CPU's time slice extension timer for the current task, to
 /// expire at `expires` (`CLOCK_MONOTONIC` nanoseconds, absolute).
 ///
-/// Only on the exit to user space, with interrupts disabled.
+/// Only on the exit to user space; `_irq` proves that interrupts are
+/// disabled.
 #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
 #[inline]
-pub fn slice_timer_start(expires: u64) {
-    // SAFETY: Called with interrupts disabled (function contract), so this
-    // CPU's timer is not in its callback.
+pub fn slice_timer_start(expires: u64, _irq: &crate::interrupt::LocalInterruptDisabled) {
+    // SAFETY: Interrupts are disabled (the token), so this CPU is not in
+    // the timer's callback, which runs in hard interrupt context, and the
+    // CPU cannot change under `this_cpu_ptr()`.
     unsafe { bindings::rseq_slice_timer_start(expires) };
 }
 
@@ -1024,21 +1044,25 @@ pub fn mono_fast_ns() -> u64 {
     unsafe { bindings::ktime_get_mono_fast_ns() }
 }
 
-/// Requests a reschedule of the current task (`set_need_resched_current()`),
-/// with interrupts already disabled.
+/// Requests a reschedule of the current task (`set_need_resched_current()`);
+/// `_irq` proves that interrupts are disabled, as that function requires.
 #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
 #[inline]
-pub fn set_need_resched_current_irqs_off() {
-    // SAFETY: Only sets the current task's and CPU's resched bits.
+pub fn set_need_resched_current_irqs_off(_irq: &crate::interrupt::LocalInterruptDisabled) {
+    // SAFETY: Interrupts are disabled (the token), as the C function
+    // requires: the task cannot move to another CPU between setting its own
+    // and this CPU's resched bits.
     unsafe { bindings::rseq_set_need_resched_current() };
 }
 
 /// Withdraws the current task's reschedule request, with interrupts
 /// disabled around it (`clear_tsk_need_resched()` and
-/// `clear_preempt_need_resched()`), for a granted extension.
+/// `clear_preempt_need_resched()`), for a granted extension. The caller's
+/// interrupt state is saved and restored, not changed.
 #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
 #[inline]
 pub fn clear_need_resched_current() {
-    // SAFETY: Only clears the current task's and CPU's resched bits.
+    // SAFETY: Only clears the current task's and CPU's resched bits; the
+    // helper restores the interrupt state it found.
     unsafe { bindings::rseq_slice_clear_need_resched() };
 }
