@@ -49,18 +49,14 @@ def log(t0, msg):
 
 
 def qemu_command(args):
+    """The QEMU command line: the arch's machine, then what both share."""
     if args.arch == "arm64":
-        return qemu_command_arm64(args)
-    cmd = [
-        "qemu-system-x86_64", "-accel", "tcg", "-cpu", "max",
-        "-m", args.memory,
-        # Without ACPI the MP table lists one CPU per socket.
-        "-smp", f"{args.smp},sockets={args.smp}",
+        machine, console, params = qemu_machine_arm64(args)
+    else:
+        machine, console, params = qemu_machine_x86_64(args)
+    cmd = machine + [
         "-kernel", args.kernel, "-initrd", args.initrd,
-        # Two NUMA nodes by emulation (CONFIG_NUMA_EMU): QEMU's -numa would
-        # need ACPI and PCI in the kernel. CPUs go to the nodes round-robin,
-        # so the two vCPUs report different node_id values.
-        "-append", f"console=ttyS0 panic=-1 oops=panic numa=fake=2 {args.append}".strip(),
+        "-append", " ".join(filter(None, [console, "panic=-1 oops=panic", params, args.append])),
         "-display", "none", "-monitor", "none", "-serial", "stdio",
         "-no-reboot",
     ]
@@ -69,13 +65,27 @@ def qemu_command(args):
     return cmd
 
 
-def qemu_command_arm64(args):
+def qemu_machine_x86_64(args):
+    """x86_64: the machine options, the console and other kernel parameters."""
+    machine = [
+        "qemu-system-x86_64", "-accel", "tcg", "-cpu", "max",
+        "-m", args.memory,
+        # Without ACPI the MP table lists one CPU per socket.
+        "-smp", f"{args.smp},sockets={args.smp}",
+    ]
+    # Two NUMA nodes by emulation (CONFIG_NUMA_EMU): QEMU's -numa would
+    # need ACPI and PCI in the kernel. CPUs go to the nodes round-robin,
+    # so the two vCPUs report different node_id values.
+    return machine, "console=ttyS0", "numa=fake=2"
+
+
+def qemu_machine_arm64(args):
     """arm64: QEMU's virt board under TCG (-cpu max with the cheap
     pointer-authentication algorithm; the default one is slow to emulate),
     PL011 console. The two NUMA nodes are QEMU's own: the board's device
     tree gives each CPU and half of the memory a numa-node-id (OF_NUMA)."""
     mem = int(args.memory.rstrip("GgMm")) * (1024 if args.memory[-1] in "Gg" else 1)
-    cmd = [
+    machine = [
         "qemu-system-aarch64", "-accel", "tcg", "-M", "virt",
         "-cpu", "max,pauth-impdef=on", "-m", f"{mem}M", "-smp", str(args.smp),
     ]
@@ -83,17 +93,9 @@ def qemu_command_arm64(args):
         nodes = 2
         for n in range(nodes):
             cpus = ":".join(str(c) for c in range(n, args.smp, nodes))
-            cmd += ["-object", f"memory-backend-ram,id=mem{n},size={mem // nodes}M",
-                    "-numa", f"node,nodeid={n},cpus={cpus},memdev=mem{n}"]
-    cmd += [
-        "-kernel", args.kernel, "-initrd", args.initrd,
-        "-append", f"console=ttyAMA0 panic=-1 oops=panic {args.append}".strip(),
-        "-display", "none", "-monitor", "none", "-serial", "stdio",
-        "-no-reboot",
-    ]
-    if args.icount:
-        cmd += ["-icount", "shift=0,sleep=off"]
-    return cmd
+            machine += ["-object", f"memory-backend-ram,id=mem{n},size={mem // nodes}M",
+                        "-numa", f"node,nodeid={n},cpus={cpus},memdev=mem{n}"]
+    return machine, "console=ttyAMA0", ""
 
 
 def run_guest(args, t0):
