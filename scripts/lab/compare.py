@@ -37,9 +37,10 @@ def main(argv):
         elif not a.startswith("check:"):
             groups[-1][1].append(load(a))
     totals = [0, 0, 0]
+    failures = []
     for title, runs in groups:
         if runs:
-            for i, n in enumerate(compare(title, runs)):
+            for i, n in enumerate(compare(title, runs, failures)):
                 totals[i] += n
     npass, nfail, nskip = totals
     for name, status in checks:
@@ -50,13 +51,33 @@ def main(argv):
             nskip += 1
         else:
             nfail += 1
+            failures.append(f"lab check {name}: {status}")
+    print_failures(failures)
     print(f"total: {npass} passed, {nfail} failed, {nskip} skipped")
     return 0 if not nfail else 1
 
 
-def compare(title, runs):
+def print_failures(failures, limit=12):
+    """Repeat what failed just above the total line: a CI log's tail
+    then names it without the tables above."""
+    if not failures:
+        return
+    # A run's problems (no results, a hang, a WARN) first: they explain
+    # the rows after them.
+    failures = sorted(failures, key=lambda f: "PROBLEM" not in f and not f.startswith("lab check"))
+    print(f"what failed or differs ({len(failures)}), from the tables above:")
+    for f in failures[:limit]:
+        print(f"  {f}")
+    if len(failures) > limit:
+        print(f"  ... and {len(failures) - limit} more: see the tables above")
+    print("next: the console of a run is out/console-<label>.log; rerun one test with"
+          " make run IMPL=<c|rust> [ARCH=arm64] TESTS=<name>")
+
+
+def compare(title, runs, failures):
     """Print one table; return (passed, failed, skipped), where a
-    difference between the runs or a run's problem counts as failed."""
+    difference between the runs or a run's problem counts as failed.
+    Appends a line per failing or differing row to failures."""
     names = []
     for r in runs:
         for t in r["tests"]:
@@ -80,6 +101,8 @@ def compare(title, runs):
         if len(set(row) - {"-"}) > 1:
             differ.append(n)
             mark = "   <-- differs"
+        if mark or {"FAIL", "MISSING"} & set(row):
+            failures.append(failure_line(title, n, labels, row))
         print(f"  {n:<{width}}  " + "  ".join(f"{s:>6}" for s in row) + mark)
     # Nested test cases of harness tests (abi_*_test, legacy_check, ...):
     # only the rows that are not PASS everywhere are listed.
@@ -99,6 +122,8 @@ def compare(title, runs):
             nskip += st == "SKIP"
         if len(set(row) - {"-"}) > 1:
             differ.append(n)
+        if len(set(row) - {"-"}) > 1 or {"FAIL", "MISSING"} & set(row):
+            failures.append(failure_line(title, n, labels, row))
         if set(row) - {"-"} != {"PASS"}:
             if not shown:
                 print("  nested test cases that did not pass everywhere:")
@@ -111,11 +136,18 @@ def compare(title, runs):
     for r in runs:
         for p in r["problems"]:
             print(f"  PROBLEM ({r['label']}): {p}")
+            failures.append(f"[{title}] PROBLEM ({r['label']}): {p}")
             problems += 1
         print(f"  {r['label']}: {r['seconds']} s in the guest")
     if differ:
         print(f"  {len(differ)} test(s) differ between builds: {', '.join(differ)}")
     return npass, nfail + problems + len(differ), nskip
+
+
+def failure_line(title, name, labels, row):
+    """One row of a table as a line of the failure list."""
+    cells = ", ".join(f"{l} {s}" for l, s in zip(labels, row) if s != "-")
+    return f"[{title}] {name}: {cells}"
 
 
 if __name__ == "__main__":
