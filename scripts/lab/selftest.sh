@@ -229,6 +229,35 @@ else
 	grep -v '^ok ' "$scratch/out" | sed 's/^/         /'
 fi
 
+# KUnit's KTAP in the kernel log with another kernel message right after
+# each "KTAP version" header (a device probe printing meanwhile, as boot
+# timing allows): every case must still be read, without parse errors.
+if python3 - "$lab/guest.py" "$TREE" >"$scratch/out" 2>&1 <<'PY'; then
+import importlib.util as u, sys
+s = u.spec_from_file_location("guest", sys.argv[1]); g = u.module_from_spec(s); s.loader.exec_module(g)
+log = ["KTAP version 1", "1..2"]
+for n, suite in enumerate(["rust_a", "rust_b"], 1):
+    log += ["    KTAP version 1", "    # Subtest: " + suite, "    1..2",
+            "    ok 1 first", "    ok 2 second", f"ok {n} {suite}"]
+bad = 0
+for i, line in enumerate(log):
+    if "KTAP version" not in line:
+        continue
+    stray = log[:i + 1] + ["input: ImExPS/2 Generic Explorer Mouse as /devices/platform/i8042/serio1/input/input2"] + log[i + 1:]
+    suites, cases, problems = g.kunit_results([f"[    1.{k:06d}] {l}" for k, l in enumerate(stray)], sys.argv[2])
+    got = sorted((t["name"], t["status"]) for t in suites + cases)
+    want = sorted([(f"kunit:{s}", "PASS") for s in ("rust_a", "rust_b")]
+                  + [(f"kunit:{s}/{c}", "PASS") for s in ("rust_a", "rust_b") for c in ("first", "second")])
+    print(f"{'ok  ' if got == want and not problems else 'BAD '} stray line after line {i + 1}: {got} {problems}")
+    bad += got != want or bool(problems)
+sys.exit(1 if bad else 0)
+PY
+	ok "KUnit results: a kernel message after a KTAP header loses no case ($(grep -c '^ok ' "$scratch/out") placements)"
+else
+	bad "KUnit results with a kernel message inside the KTAP"
+	grep -v '^ok ' "$scratch/out" | sed 's/^/         /'
+fi
+
 # The branch round trip on a scratch repository and kernel tree: the series
 # applied as commits, a commit edited on the branch, written back: the
 # repository's git diff is exactly that edit.
