@@ -4,13 +4,17 @@
 # pack the guest, boot it under QEMU and run the rseq kselftests.
 # Stage times go to $WORK/times-$label.txt; the verdict to
 # $WORK/results-$label.json and the console to $WORK/console-$label.log,
-# where label is RUN_LABEL or, by default, IMPL (IMPL-debug with DEBUG=1).
+# where label is RUN_LABEL or, by default, the variant (lib.sh: IMPL,
+# arm64-IMPL, with -debug for DEBUG=1 and -debugrseq for DEBUG_RSEQ=1).
 #
 # DEBUG=1 builds the debug kernel (config/debug.config) in
 # $WORK/build-IMPL-debug and boots it twice, the tests once with
 # rseq_debug=0 (label IMPL-debug) and once with rseq_debug=1 (label
 # IMPL-debug+rseq_debug): any KASAN, lockdep, UBSAN, atomic-sleep, list
 # corruption report or Rust panic fails the run (guest.py).
+# DEBUG_RSEQ=1 (ARCH=arm64) builds CONFIG_DEBUG_RSEQ
+# (config/debug-rseq.config) in $WORK/build-arm64-IMPL-debugrseq, booted
+# once: its debug key is on from boot.
 set -eu
 # shellcheck source=scripts/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -29,8 +33,7 @@ if [ "${FULL:-0}" = 1 ]; then
 	GUEST_APPEND="tsc=reliable clocksource=tsc ${GUEST_APPEND:-}"
 fi
 SMP=${SMP:-2}
-# RUN_LABEL names this run's outputs (default: the implementation, with
-# -debug for DEBUG=1).
+# RUN_LABEL names this run's outputs (default: the variant).
 label=${RUN_LABEL:-$VARIANT}
 times="$WORK/times-$label.txt"
 mkdir -p "$WORK"

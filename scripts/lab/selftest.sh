@@ -119,6 +119,13 @@ expect_error "KDIR that is not a kernel tree" "not a Linux kernel tree" \
 	env WORK="$scratch/w1" KDIR=/usr/share "$lab/prepare-tree.sh"
 if [ ! -e "$scratch/w1/linux" ]; then ok "  ... and no workspace was written"; else bad "workspace written for a bad KDIR"; fi
 
+# Kernel variant settings are checked before anything is written.
+expect_error "DEBUG_RSEQ=1 on x86_64" "DEBUG_RSEQ=1 needs ARCH=arm64" \
+	env WORK="$scratch/w0" LAB_ARCH=x86_64 DEBUG_RSEQ=1 "$lab/configure.sh"
+expect_error "DEBUG=2" "DEBUG=2 is not a setting" \
+	env WORK="$scratch/w0" DEBUG=2 "$lab/configure.sh"
+if [ ! -e "$scratch/w0" ]; then ok "  ... and no workspace was written"; else bad "workspace written for a bad setting"; fi
+
 fake_kernel "$scratch/old" 2
 expect_error "KDIR older than 7.3" "needs 7.3 or later" \
 	env WORK="$scratch/w2" KDIR="$scratch/old" "$lab/prepare-tree.sh"
