@@ -451,6 +451,8 @@ static long spin_cs(void)
  * instead of leaving it spinning until the harness's timeout.
  */
 static sigjmp_buf net_jmp;
+/* static, not automatic: it must survive the siglongjmp() */
+static int net_aborts;
 
 static void net_handler(int sig)
 {
@@ -468,19 +470,19 @@ static void net_handler(int sig)
 static int spin_cs_net(int rounds, long usec)
 {
 	struct sigaction sa = { .sa_handler = net_handler };
-	volatile int aborts = 0;
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, NULL);
 	sig_count = 0;
+	net_aborts = 0;
 	if (!sigsetjmp(net_jmp, 1)) {
 		arm_timer(usec);
-		while (aborts < rounds && spin_cs() == 1 && !area.rseq_cs)
-			aborts++;
+		while (net_aborts < rounds && spin_cs() == 1 && !area.rseq_cs)
+			net_aborts++;
 	}
 	arm_timer(0);
 	atomic_store(&cs_done, 1);
-	return aborts;
+	return net_aborts;
 }
 
 static bool ip_in_spin_cs(uint64_t ip)
@@ -871,7 +873,8 @@ static void membarrier_abort(struct __test_metadata *_metadata, uint32_t len,
 	aborts = spin_cs_net(1, 10000000);	/* safety net: 10s */
 	pthread_join(t, NULL);
 	ASSERT_EQ(fa.ret, 0);
-	ASSERT_EQ(atomic_load(&sig_count), 0) TH_LOG("not aborted by the IPI before the safety timer");
+	ASSERT_EQ(atomic_load(&sig_count), 0)
+		TH_LOG("not aborted by the IPI before the safety timer");
 	ASSERT_EQ(aborts, 1);
 	ASSERT_EQ(area.rseq_cs, 0);
 }
