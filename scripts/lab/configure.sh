@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Configure $BUILD: tinyconfig of the architecture (ARCH=, default x86_64)
 # plus config/lab.config and config/arch-$ARCH.config, plus
-# config/impl-$IMPL.config where it exists, plus config/debug.config with
-# DEBUG=1. Every option that a fragment
+# config/impl-$IMPL.config where it exists, plus the fragments of the
+# kernel variant settings (lib.sh: config/debug.config with DEBUG=1,
+# config/debug-rseq.config with DEBUG_RSEQ=1). Every option that a fragment
 # asks for must survive olddefconfig, or the build would silently test
 # something else.
 set -eu
@@ -17,8 +18,8 @@ esac
 
 fragments="$LAB_ROOT/config/lab.config $LAB_ROOT/config/arch-$LAB_ARCH.config"
 [ -f "$LAB_ROOT/config/impl-$IMPL.config" ] && fragments="$fragments $LAB_ROOT/config/impl-$IMPL.config"
-# DEBUG=1: the debug kernel (KASAN, lockdep, UBSAN, ...), checked like the rest.
-[ "$DEBUG" = 1 ] && fragments="$fragments $LAB_ROOT/config/debug.config"
+# DEBUG=1, DEBUG_RSEQ=1: the variant's fragments, checked like the rest.
+fragments="$fragments$VARIANT_FRAGMENTS"
 if [ "$LAB_INLINE_HELPERS" != y ]; then
 	warn "building with clang$LLVM_SUFFIX, not clang-$LLVM_WANT (rustc's LLVM): CONFIG_RUST_INLINE_HELPERS off"
 	mkdir -p "$BUILD"
@@ -30,7 +31,7 @@ for extra in ${CONFIG_EXTRA:-}; do
 	fragments="$fragments $extra"
 done
 
-step "configure: $BUILD (IMPL=$IMPL, ARCH=$LAB_ARCH, DEBUG=$DEBUG)"
+step "configure: $BUILD (IMPL=$IMPL, ARCH=$LAB_ARCH, DEBUG=$DEBUG, DEBUG_RSEQ=$DEBUG_RSEQ)"
 mkdir -p "$BUILD"
 kmake -s rustavailable >"$BUILD/rustavailable.log" 2>&1 ||
 	die "the kernel says Rust is not available: $(grep -m1 -i -E 'error|not' "$BUILD/rustavailable.log")" \

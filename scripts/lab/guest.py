@@ -378,28 +378,46 @@ def soak_main(args, lines, elapsed):
     return {"soak_rc": rc}, [], True, f"abi_soak exit {rc}"
 
 
+def expect_failures(results, expected):
+    """Mark the results that this boot's mode makes fail, as the C build
+    shows (--expect-fail NAME=REASON): a FAIL becomes XFAIL ("expected:
+    REASON"), which counts as passed; a PASS becomes XPASS, which counts
+    as failed. A name that did not run (TESTS=...) is left alone."""
+    for spec in expected:
+        name, _, reason = spec.partition("=")
+        for t in results:
+            if t["name"] != name:
+                continue
+            if t["status"] == "FAIL":
+                t["status"], t["reason"] = "XFAIL", f"expected: {reason}"
+            elif t["status"] == "PASS":
+                t["status"], t["reason"] = "XPASS", f"passed, but this boot should fail it: {reason}"
+
+
 def tests_main(args, lines, elapsed):
     """--guest tests: the kselftest and KUnit verdicts, printed as a table."""
     tests, subtests, kunit, plan, problems = parse(lines, args.tree)
+    expect_failures(tests + subtests, args.expect_fail)
     if plan is None and "TESTS" in sections(lines)[1]:
         problems.append("no TAP plan from the kselftest runner")
     elif plan is not None and plan != len(tests):
         problems.append(f"TAP plan says {plan} tests, {len(tests)} reported")
     problems += environment_problems(lines, args.smp)
     results = tests + kunit
-    npass = sum(1 for t in results if t["status"] == "PASS")
-    nfail = sum(1 for t in results if t["status"] == "FAIL")
+    npass = sum(1 for t in results if t["status"] in ("PASS", "XFAIL"))
+    nfail = sum(1 for t in results if t["status"] in ("FAIL", "XPASS"))
     nskip = sum(1 for t in results if t["status"] == "SKIP")
     print(f"\n==== {args.label}: rseq selftests ({elapsed} s in the guest) ====")
     for t in results:
         reason = f"  ({t['reason']})" if t["reason"] and t["status"] != "PASS" else ""
         print(f"  {t['status']:4}  {t['name']}{reason}")
     if subtests:
-        sp = sum(1 for t in subtests if t["status"] == "PASS")
-        sf = [t for t in subtests if t["status"] == "FAIL"]
+        sp = sum(1 for t in subtests if t["status"] in ("PASS", "XFAIL"))
+        sf = [t for t in subtests if t["status"] in ("FAIL", "XPASS")]
         ss = [t for t in subtests if t["status"] == "SKIP"]
-        print(f"  nested test cases: {sp} passed, {len(sf)} failed, {len(ss)} skipped")
-        for t in sf + ss:
+        sx = [t for t in subtests if t["status"] == "XFAIL"]
+        print(f"  nested test cases: {sp} passed ({len(sx)} expected failures), {len(sf)} failed, {len(ss)} skipped")
+        for t in sf + sx + ss:
             reason = f"  ({t['reason']})" if t["reason"] else ""
             print(f"    {t['status']:4}  {t['name']}{reason}")
     # The line run.sh and CI read (every problem counts as a failure) is
@@ -430,6 +448,9 @@ def main():
     ap.add_argument("--arch", choices=["x86_64", "arm64"], default="x86_64",
                     help="the guest's architecture (which QEMU and board)")
     ap.add_argument("--append", default="")
+    ap.add_argument("--expect-fail", action="append", default=[], metavar="NAME=REASON",
+                    help="a test or nested test case (program/case) that this boot must fail, "
+                         "as the C build does: XFAIL; passing it fails the run (XPASS)")
     ap.add_argument("--icount", action="store_true")
     ap.add_argument("--guest", choices=sorted(GUESTS), default="tests",
                     help="what the guest runs (its /lab.conf's LAB_GUEST)")

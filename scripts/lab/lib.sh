@@ -10,11 +10,35 @@ LAB_CACHE=${LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rseq-lab}
 LAB_T0=${LAB_T0:-$(date +%s)}
 export LAB_T0
 
+_elapsed() {
+	local s=$(($(date +%s) - LAB_T0))
+	printf '%02d:%02d' $((s / 60)) $((s % 60))
+}
+
+log() {
+	printf '[%s] %s\n' "$(_elapsed)" "$*"
+}
+
+step() {
+	printf '\n[%s] ==> %s\n' "$(_elapsed)" "$*"
+}
+
+warn() {
+	printf '[%s] WARNING: %s\n' "$(_elapsed)" "$*" >&2
+}
+
+# die MESSAGE [HINT]: one line saying what failed, one saying what to do.
+die() {
+	printf '[%s] ERROR: %s\n' "$(_elapsed)" "$1" >&2
+	if [ $# -gt 1 ]; then
+		printf '         next: %s\n' "$2" >&2
+	fi
+	exit 1
+}
+
 # The kernel tree the series is applied to, and one build folder per
-# implementation of rseq; DEBUG=1 selects the debug kernel of that
-# implementation (config/debug.config on top), with its own build folder,
-# guest and outputs: VARIANT is IMPL or IMPL-debug. DEBUG_ARG is what a
-# next: hint adds to a make command line (" DEBUG=1" or nothing).
+# variant (VARIANT, below): the implementation of rseq, its architecture and
+# the kernel variant settings (DEBUG=1, DEBUG_RSEQ=1).
 TREE=${LAB_TREE:-$WORK/linux}
 IMPL=${IMPL:-c}
 DEBUG=${DEBUG:-0}
@@ -37,18 +61,38 @@ arm64 | aarch64)
 	ARCH_ARG=" ARCH=arm64" VARIANT=arm64-$IMPL
 	;;
 *)
-	printf 'ERROR: ARCH=%s is not an architecture of the lab\n         next: use ARCH=arm64, or leave ARCH out (x86_64)\n' "$LAB_ARCH" >&2
-	exit 1
+	die "ARCH=$LAB_ARCH is not an architecture of the lab" "use ARCH=arm64, or leave ARCH out (x86_64)"
 	;;
 esac
 export LAB_ARCH
-DEBUG_ARG=""
-if [ "$DEBUG" = 1 ]; then
-	VARIANT=$VARIANT-debug
-	# shellcheck disable=SC2034 # read by the scripts that source lib.sh
-	DEBUG_ARG=" DEBUG=1"
+# Kernel variants on top of IMPL and ARCH, each SETTING:SUFFIX:FRAGMENT.
+# SETTING=1 adds config/FRAGMENT to the build (configure.sh) and -SUFFIX to
+# VARIANT, so that its build folder, guest and outputs are its own:
+#   DEBUG=1       the debug kernel (KASAN, lockdep, UBSAN, ...): c-debug
+#   DEBUG_RSEQ=1  CONFIG_DEBUG_RSEQ (arm64 only: it needs !GENERIC_ENTRY),
+#                 which selects RSEQ_DEBUG_DEFAULT_ENABLE: arm64-c-debugrseq
+# VARIANT_FRAGMENTS lists their fragments; DEBUG_ARG is what a next: hint
+# adds to a make command line (" ARCH=arm64 DEBUG=1", or nothing).
+DEBUG_RSEQ=${DEBUG_RSEQ:-0}
+DEBUG_ARG=$ARCH_ARG
+VARIANT_FRAGMENTS=""
+for _variant in DEBUG:debug:debug.config DEBUG_RSEQ:debugrseq:debug-rseq.config; do
+	_setting=${_variant%%:*}
+	case "${!_setting}" in
+	0) continue ;;
+	1) ;;
+	*) die "$_setting=${!_setting} is not a setting" "use $_setting=1, or leave it out" ;;
+	esac
+	_variant=${_variant#*:}
+	VARIANT=$VARIANT-${_variant%%:*}
+	DEBUG_ARG="$DEBUG_ARG $_setting=1"
+	VARIANT_FRAGMENTS="$VARIANT_FRAGMENTS $LAB_ROOT/config/${_variant#*:}"
+done
+unset _variant _setting
+if [ "$DEBUG_RSEQ" = 1 ] && [ "$LAB_ARCH" != arm64 ]; then
+	die "DEBUG_RSEQ=1 needs ARCH=arm64: CONFIG_DEBUG_RSEQ depends on !GENERIC_ENTRY, which $LAB_ARCH selects" \
+		"make run ARCH=arm64 DEBUG_RSEQ=1 IMPL=$IMPL"
 fi
-DEBUG_ARG="$ARCH_ARG$DEBUG_ARG"
 BUILD=${LAB_BUILD:-$WORK/build-$VARIANT}
 # shellcheck disable=SC2034 # read by the scripts that source lib.sh
 KIMAGE=$BUILD/arch/$KARCH/boot/$KIMAGE_TARGET
@@ -89,32 +133,6 @@ export LIBCLANG_PATH=${LIBCLANG_PATH:-/usr/lib/llvm${LLVM_SUFFIX}/lib}
 
 # Builds take both cores: serialize every kernel build on this machine.
 BUILD_LOCK=${BUILD_LOCK:-/tmp/rseq-lab-build.lock}
-
-_elapsed() {
-	local s=$(($(date +%s) - LAB_T0))
-	printf '%02d:%02d' $((s / 60)) $((s % 60))
-}
-
-log() {
-	printf '[%s] %s\n' "$(_elapsed)" "$*"
-}
-
-step() {
-	printf '\n[%s] ==> %s\n' "$(_elapsed)" "$*"
-}
-
-warn() {
-	printf '[%s] WARNING: %s\n' "$(_elapsed)" "$*" >&2
-}
-
-# die MESSAGE [HINT]: one line saying what failed, one saying what to do.
-die() {
-	printf '[%s] ERROR: %s\n' "$(_elapsed)" "$1" >&2
-	if [ $# -gt 1 ]; then
-		printf '         next: %s\n' "$2" >&2
-	fi
-	exit 1
-}
 
 # missing_packages PKG...: print those of the Debian packages that are not
 # installed.
@@ -323,7 +341,3 @@ tree_idle() {
 	done
 }
 
-case "$DEBUG" in
-0 | 1) ;;
-*) die "DEBUG=$DEBUG is not a setting" "use DEBUG=1 for the debug kernels, or leave it out" ;;
-esac

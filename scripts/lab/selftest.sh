@@ -119,6 +119,13 @@ expect_error "KDIR that is not a kernel tree" "not a Linux kernel tree" \
 	env WORK="$scratch/w1" KDIR=/usr/share "$lab/prepare-tree.sh"
 if [ ! -e "$scratch/w1/linux" ]; then ok "  ... and no workspace was written"; else bad "workspace written for a bad KDIR"; fi
 
+# Kernel variant settings are checked before anything is written.
+expect_error "DEBUG_RSEQ=1 on x86_64" "DEBUG_RSEQ=1 needs ARCH=arm64" \
+	env WORK="$scratch/w0" LAB_ARCH=x86_64 DEBUG_RSEQ=1 "$lab/configure.sh"
+expect_error "DEBUG=2" "DEBUG=2 is not a setting" \
+	env WORK="$scratch/w0" DEBUG=2 "$lab/configure.sh"
+if [ ! -e "$scratch/w0" ]; then ok "  ... and no workspace was written"; else bad "workspace written for a bad setting"; fi
+
 fake_kernel "$scratch/old" 2
 expect_error "KDIR older than 7.3" "needs 7.3 or later" \
 	env WORK="$scratch/w2" KDIR="$scratch/old" "$lab/prepare-tree.sh"
@@ -256,6 +263,36 @@ PY
 else
 	bad "KUnit results with a kernel message inside the KTAP"
 	grep -v '^ok ' "$scratch/out" | sed 's/^/         /'
+fi
+
+# Expected failures of a boot with the debug key on (run.sh's
+# DEBUG_KEY_XFAIL through guest.py --expect-fail): the failing test and
+# its nested case are XFAIL and the run passes; if they pass, the run
+# fails (XPASS).
+if python3 - "$lab/guest.py" >"$scratch/out" 2>&1 <<'PY'; then
+import argparse, importlib.util as u, sys
+s = u.spec_from_file_location("guest", sys.argv[1]); g = u.module_from_spec(s); s.loader.exec_module(g)
+expect = ["run_legacy_check.sh=killed in debug mode", "run_legacy_check.sh/legacy.legacy_test=killed in debug mode"]
+def console(result):
+    return ["RSEQ-LAB: BEGIN TESTS", "1..2", f"# {result} 1 legacy.legacy_test",
+            f"{result} 1 selftests: rseq: run_legacy_check.sh", "# ok 1 global.case",
+            "ok 2 selftests: rseq: abi_cs_test", "RSEQ-LAB: END TESTS rc=0"]
+def run(result):
+    a = argparse.Namespace(tree="/nonexistent", smp=1, label="t", expect_fail=expect)
+    return g.tests_main(a, console(result), 1)
+failed = 0
+for result, want_ok, want in (("not ok", True, "XFAIL"), ("ok", False, "XPASS")):
+    verdict, problems, ok, summary = run(result)
+    got = sorted({t["status"] for t in verdict["tests"] + verdict["subtests"]} - {"PASS"})
+    good = ok == want_ok and got == [want]
+    print(f"{'ok  ' if good else 'BAD '} legacy_check {result}: {got}, run {'passes' if ok else 'fails'} ({summary})")
+    failed += not good
+sys.exit(1 if failed else 0)
+PY
+	ok "expected failures (--expect-fail): a failing test is XFAIL and passes the run, a passing one is XPASS and fails it"
+else
+	bad "expected failures (--expect-fail)"
+	sed 's/^/         /' "$scratch/out"
 fi
 
 # The branch round trip on a scratch repository and kernel tree: the series

@@ -31,13 +31,28 @@ BOOTS="debug=rseq_debug=1 noslice=rseq_slice_ext=0"
 abi_tests=$(cd "$LAB_ROOT/tools/testing/selftests/rseq" && echo run_abi_*_test.sh)
 
 rc=0
+# extra_boots ARCH IMPL BOOT...: boot the built kernel of IMPL on ARCH once
+# more per BOOT (LABEL=PARAMETERS) with the ABI tests; the outputs are
+# labelled VARIANT+LABEL (c+debug, arm64-c+debug).
+extra_boots() {
+	local arch="$1" impl="$2" boot
+	shift 2
+	for boot in "$@"; do
+		LAB_ARCH=$arch IMPL=$impl RUN_LABEL="$(variant "$arch" "$impl")+${boot%%=*}" BOOT_ONLY=1 \
+			TESTS="$abi_tests" GUEST_APPEND="${boot#*=}" "$lab/run.sh" || rc=1
+	done
+}
+
+# variant ARCH IMPL: the label of that build's outputs (lib.sh's VARIANT).
+variant() {
+	if [ "$1" = arm64 ]; then echo "arm64-$2"; else echo "$2"; fi
+}
+
 lab_selftest=skipped
 for impl in $impls; do
 	IMPL=$impl SKIP_PROVISION=1 "$lab/run.sh" || rc=1
-	for boot in $BOOTS; do
-		IMPL=$impl RUN_LABEL="$impl+${boot%%=*}" BOOT_ONLY=1 TESTS="$abi_tests" \
-			GUEST_APPEND="${boot#*=}" "$lab/run.sh" || rc=1
-	done
+	# shellcheck disable=SC2086 # BOOTS is a list
+	extra_boots x86_64 "$impl" $BOOTS
 	if [ "$impl" = c ]; then
 		# The lab's own bad-input cases boot the C build's kernel.
 		if "$lab/selftest.sh"; then lab_selftest=ok; else lab_selftest=FAILED; rc=1; fi
@@ -48,15 +63,20 @@ done
 # subset: the ABI suite (with the arm64 preemption-abort regression test,
 # abi_cs_test's v2_every_same_cpu_preemption_aborts_cs), the basic tests
 # and run_legacy_check.sh; the Rust build runs its KUnit suites at boot.
-# Not the upstream param_test matrix and percpu tests, which take longer
-# under TCG than the time this stage may add. ARM64=0 leaves it out.
+# Then the ABI suite once more with the debug key on (ARM64_BOOTS; arm64
+# has no rseq_slice_ext=). Not the upstream param_test matrix and percpu
+# tests, which take longer under TCG than the time this stage may add.
+# ARM64=0 leaves it out.
 ARM64_TESTS="$abi_tests basic_test run_legacy_check.sh"
+ARM64_BOOTS="debug=rseq_debug=1"
 arm64_impls=""
 if [ "${ARM64:-1}" = 1 ]; then
 	LAB_ARCH=arm64 "$lab/provision.sh"
 	arm64_impls=$impls
 	for impl in $arm64_impls; do
 		LAB_ARCH=arm64 IMPL=$impl SKIP_PROVISION=1 TESTS="$ARM64_TESTS" "$lab/run.sh" || rc=1
+		# shellcheck disable=SC2086 # ARM64_BOOTS is a list
+		extra_boots arm64 "$impl" $ARM64_BOOTS
 	done
 fi
 
@@ -74,33 +94,54 @@ else
 	series="ok (empty)"
 fi
 
-for impl in $arm64_impls; do
-	echo "stage times (arm64-$impl):"
-	sed 's/^/  /' "$WORK/times-arm64-$impl.txt"
-done
-for impl in $impls; do
-	echo "stage times ($impl):"
-	sed 's/^/  /' "$WORK/times-$impl.txt"
-	for boot in $BOOTS; do
-		echo "  boot with ${boot#*=}: $(awk '$1 == "boot" {print $2}' "$WORK/times-$impl+${boot%%=*}.txt" 2>/dev/null) s"
+# stage_times ARCH IMPL BOOT...: the stage times of a build and its extra boots.
+stage_times() {
+	local v boot
+	v=$(variant "$1" "$2")
+	shift 2
+	echo "stage times ($v):"
+	sed 's/^/  /' "$WORK/times-$v.txt"
+	for boot in "$@"; do
+		echo "  boot with ${boot#*=}: $(awk '$1 == "boot" {print $2}' "$WORK/times-$v+${boot%%=*}.txt" 2>/dev/null) s"
 	done
-done
+}
+
+# boot_groups ARCH IMPLS BOOT...: compare.py's groups of the extra boots.
+boot_groups() {
+	local arch="$1" impls="$2" boot impl prefix=""
+	shift 2
+	[ "$arch" = arm64 ] && prefix="arm64: "
+	for boot in "$@"; do
+		args+=("group:${prefix}ABI tests booted with ${boot#*=}")
+		for impl in $impls; do
+			args+=("$WORK/results-$(variant "$arch" "$impl")+${boot%%=*}.json")
+		done
+	done
+}
+
+# shellcheck disable=SC2086 # the boot lists are lists
+{
+	for impl in $arm64_impls; do
+		stage_times arm64 "$impl" $ARM64_BOOTS
+	done
+	for impl in $impls; do
+		stage_times x86_64 "$impl" $BOOTS
+	done
+}
 log "make test took $(($(date +%s) - t_start)) s"
 args=()
 for impl in $impls; do
 	args+=("$WORK/results-$impl.json")
 done
-for boot in $BOOTS; do
-	args+=("group:ABI tests booted with ${boot#*=}")
-	for impl in $impls; do
-		args+=("$WORK/results-$impl+${boot%%=*}.json")
-	done
-done
+# shellcheck disable=SC2086 # the boot lists are lists
+boot_groups x86_64 "$impls" $BOOTS
 if [ -n "$arm64_impls" ]; then
 	args+=("group:arm64 (ABI tests, basic tests, run_legacy_check.sh, KUnit)")
 	for impl in $arm64_impls; do
 		args+=("$WORK/results-arm64-$impl.json")
 	done
+	# shellcheck disable=SC2086
+	boot_groups arm64 "$arm64_impls" $ARM64_BOOTS
 fi
 python3 "$lab/compare.py" "${args[@]}" \
 	"check:bad-input=$lab_selftest" "check:soak=$soak" "check:series=$series" || rc=1

@@ -15,10 +15,12 @@
  *  abi_cs_spin: stores the descriptor, sets *inflag = 1 and spins
  *  forever inside the CS. It only returns through the abort handler,
  *  so it proves that an abort happened for an interrupt-driven event
- *  (timer signal, preemption, membarrier IPI).
+ *  (timer signal, preemption, membarrier IPI). The cases that wait for
+ *  one bound the wait with a safety net (spin_cs_net()).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <setjmp.h>
 #include <stdatomic.h>
 #include <sys/time.h>
 #include <ucontext.h>
@@ -441,6 +443,48 @@ static long spin_cs(void)
 	return r;
 }
 
+/*
+ * The safety net of the cases that wait for an interrupt-driven abort:
+ * if none ends the CS in time, SIGALRM leaves it through siglongjmp(),
+ * so that a kernel that never aborts it (arm64 without
+ * rseq_note_user_irq_entry()) fails the case by its own assertions
+ * instead of leaving it spinning until the harness's timeout.
+ */
+static sigjmp_buf net_jmp;
+/* static, not automatic: it must survive the siglongjmp() */
+static int net_aborts;
+
+static void net_handler(int sig)
+{
+	sig_count++;
+	/* out of the CS: nothing is left for the kernel to abort */
+	area.rseq_cs = 0;
+	siglongjmp(net_jmp, 1);
+}
+
+/*
+ * Up to @rounds runs of spin_cs() under one safety net of @usec: returns
+ * how many ended in the abort handler with rseq_cs cleared. sig_count is
+ * 1 when the net ended the wait. Sets cs_done either way.
+ */
+static int spin_cs_net(int rounds, long usec)
+{
+	struct sigaction sa = { .sa_handler = net_handler };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	sig_count = 0;
+	net_aborts = 0;
+	if (!sigsetjmp(net_jmp, 1)) {
+		arm_timer(usec);
+		while (net_aborts < rounds && spin_cs() == 1 && !area.rseq_cs)
+			net_aborts++;
+	}
+	arm_timer(0);
+	atomic_store(&cs_done, 1);
+	return net_aborts;
+}
+
 static bool ip_in_spin_cs(uint64_t ip)
 {
 	return ip >= (uintptr_t)abi_cs_spin_start && ip < (uintptr_t)abi_cs_spin_post;
@@ -696,22 +740,20 @@ static void *hog(void *arg)
 
 static void preempt_abort(struct __test_metadata *_metadata, uint32_t len)
 {
+	int cpu, aborts;
 	pthread_t t;
-	int cpu;
 
 	ABI_REQUIRE_DEBUG_OFF();
 	cpu = abi_pin_here();
 	ASSERT_GE(cpu, 0);
 	ASSERT_EQ(sys_rseq(&area, len, 0, ABI_RSEQ_SIG), 0);
-	install_handler(SIGALRM);
 	atomic_store(&cs_done, 0);
 	ASSERT_EQ(pthread_create(&t, NULL, hog, (void *)(intptr_t)cpu), 0);
-	arm_timer(10000000);	/* safety net: 10s */
-	ASSERT_EQ(spin_cs(), 1);
-	arm_timer(0);
+	aborts = spin_cs_net(1, 10000000);	/* safety net: 10s */
 	pthread_join(t, NULL);
 	ASSERT_EQ(atomic_load(&sig_count), 0)
-		TH_LOG("aborted by the safety timer, not by preemption");
+		TH_LOG("not aborted by preemption before the safety timer");
+	ASSERT_EQ(aborts, 1);
 	ASSERT_EQ(area.rseq_cs, 0);
 }
 
@@ -759,27 +801,19 @@ static long nonvoluntary_switches(void)
 static void preempt_abort_count(struct __test_metadata *_metadata, uint32_t len)
 {
 	long before, preemptions;
-	int cpu, round, aborts = 0;
+	int cpu, aborts;
 	pthread_t t;
 
 	ABI_REQUIRE_DEBUG_OFF();
 	cpu = abi_pin_here();
 	ASSERT_GE(cpu, 0);
 	ASSERT_EQ(sys_rseq(&area, len, 0, ABI_RSEQ_SIG), 0);
-	install_handler(SIGALRM);
 	atomic_store(&hog_stop, 0);
 	ASSERT_EQ(pthread_create(&t, NULL, plain_hog, (void *)(intptr_t)cpu), 0);
 	before = nonvoluntary_switches();
 	ASSERT_GE(before, 0);
-	arm_timer(5000000);	/* safety net: 5 s for all rounds */
-	for (round = 0; round < ABORT_ROUNDS && !sig_count; round++) {
-		if (spin_cs() != 1)
-			break;
-		ASSERT_EQ(area.rseq_cs, 0);
-		if (!sig_count)
-			aborts++;
-	}
-	arm_timer(0);
+	/* safety net: 5 s for all rounds */
+	aborts = spin_cs_net(ABORT_ROUNDS, 5000000);
 	preemptions = nonvoluntary_switches() - before;
 	atomic_store(&hog_stop, 1);
 	pthread_join(t, NULL);
@@ -821,8 +855,8 @@ static void membarrier_abort(struct __test_metadata *_metadata, uint32_t len,
 			     bool per_cpu)
 {
 	struct fence_arg fa;
+	int c0, c1, aborts;
 	pthread_t t;
-	int c0, c1;
 
 	ABI_REQUIRE_DEBUG_OFF();
 	if (abi_nr_allowed_cpus() < 2)
@@ -832,17 +866,16 @@ static void membarrier_abort(struct __test_metadata *_metadata, uint32_t len,
 	ASSERT_EQ(abi_pin(c0), 0);
 	ASSERT_EQ(sys_rseq(&area, len, 0, ABI_RSEQ_SIG), 0);
 	ASSERT_EQ(sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0), 0);
-	install_handler(SIGALRM);
 	inflag = 0;
 	fa = (struct fence_arg){ .cpu = c1, .flags = per_cpu ? MEMBARRIER_CMD_FLAG_CPU : 0,
 				 .target = c0, .ret = -100 };
 	ASSERT_EQ(pthread_create(&t, NULL, fence_thread, &fa), 0);
-	arm_timer(10000000);	/* safety net: 10s */
-	ASSERT_EQ(spin_cs(), 1);
-	arm_timer(0);
+	aborts = spin_cs_net(1, 10000000);	/* safety net: 10s */
 	pthread_join(t, NULL);
 	ASSERT_EQ(fa.ret, 0);
-	ASSERT_EQ(atomic_load(&sig_count), 0) TH_LOG("aborted by the safety timer, not by the IPI");
+	ASSERT_EQ(atomic_load(&sig_count), 0)
+		TH_LOG("not aborted by the IPI before the safety timer");
+	ASSERT_EQ(aborts, 1);
 	ASSERT_EQ(area.rseq_cs, 0);
 }
 
