@@ -599,12 +599,16 @@ TEST(v2_irq_signal_in_cs_leaves_ids_untouched)
 	ABI_REQUIRE_DEBUG_OFF();
 	st = abi_run_child(_metadata, irq_signal_ids_child, (void *)64);
 	/*
-	 * Without GENERIC_ENTRY (arm64) the signal is delivered through the
-	 * slow path, which checks the read-only IDs: the modified
-	 * cpu_id_start is fatal there (the C build's answer).
+	 * Without GENERIC_ENTRY (arm64) the IDs are checked by the slow path
+	 * on the way out to user space, and only after a context switch:
+	 * the modified cpu_id_start is fatal if anything else ran on the
+	 * CPU while the child spun (a kworker, ksoftirqd), else the round
+	 * ends as on x86. Both are the C build's answers; which one depends
+	 * on the timing.
 	 */
 	if (!ABI_GENERIC_ENTRY) {
-		ASSERT_TRUE(ABI_KILLED_BY_SEGV(st)) TH_LOG("child status %#x", st);
+		ASSERT_TRUE(ABI_KILLED_BY_SEGV(st) || ABI_EXITED_OK(st))
+			TH_LOG("child status %#x", st);
 		return;
 	}
 	ASSERT_TRUE(ABI_EXITED_OK(st)) TH_LOG("child status %#x", st);
