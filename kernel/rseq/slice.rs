@@ -113,7 +113,7 @@ pub(crate) fn prctl(rs: &CurrentRseq, arg2: c_ulong, arg3: c_ulong) -> Result<c_
                 PR_RSEQ_SLICE_EXT_ENABLE as c_int
             } else {
                 0
-            })
+            });
         }
         Prctl::Set(enable) => enable,
     };
@@ -147,8 +147,11 @@ pub(crate) fn yield_result(rs: &CurrentRseq) -> c_long {
 
 /// Debug mode: `slice_ctrl` must hold what the kernel last wrote.
 fn validate_ctrl(rs: &CurrentRseq, expected: u32) {
-    let ctrl = UserAccess::new(rs.area_ptr().wrapping_byte_add(area::SLICE_CTRL), size_of::<u32>())
-        .and_then(|ua| ua.get::<u32>(0));
+    let ctrl = UserAccess::new(
+        rs.area_ptr().wrapping_byte_add(area::SLICE_CTRL),
+        size_of::<u32>(),
+    )
+    .and_then(|ua| ua.get::<u32>(0));
     if ctrl != Ok(expected) {
         force_sig(Signal::SIGSEGV);
     }
@@ -212,8 +215,11 @@ pub(crate) fn syscall_enter_work(rs: &CurrentRseq, syscall: c_long) {
     rseq::cond_resched();
 
     rs.set_slice_granted(false);
-    let cleared = UserAccess::new(rs.area_ptr().wrapping_byte_add(area::SLICE_CTRL), size_of::<u32>())
-        .and_then(|ua| ua.put(0, 0u32));
+    let cleared = UserAccess::new(
+        rs.area_ptr().wrapping_byte_add(area::SLICE_CTRL),
+        size_of::<u32>(),
+    )
+    .and_then(|ua| ua.put(0, 0u32));
     if cleared.is_err() {
         force_sig(Signal::SIGSEGV);
     }

@@ -1359,7 +1359,9 @@ pub fn slice_timer_cookie(_preempt: &PreemptDisabled) -> SliceTimerCookie {
 /// # Examples
 ///
 /// ```
-/// use kernel::rseq::{slice_timer_cookie, slice_timer_try_cancel, PreemptDisabled, SliceTimerCookie};
+/// use kernel::rseq::{
+///     slice_timer_cookie, slice_timer_try_cancel, PreemptDisabled, SliceTimerCookie,
+/// };
 ///
 /// // Cancel the timer only if the current task armed it, as the system call
 /// // entry work does.
