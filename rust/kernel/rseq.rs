@@ -838,7 +838,8 @@ pub fn disable_slice_extension() {
 /// ```
 /// use kernel::rseq::slice_ext_nsecs;
 ///
-/// assert_eq!(slice_ext_nsecs() != 0, cfg!(CONFIG_RSEQ_SLICE_EXTENSION));
+/// let set = slice_ext_nsecs() != 0;
+/// assert_eq!(set, cfg!(CONFIG_RSEQ_SLICE_EXTENSION));
 /// ```
 #[inline]
 pub fn slice_ext_nsecs() -> u32 {
