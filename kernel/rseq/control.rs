@@ -115,7 +115,7 @@ pub(crate) fn slice_param(bytes: &[u8]) -> SliceParam {
 
 /// Reads the bytes of a debugfs write that C would look at: at most
 /// `out.len()`.
-fn read_write(buf: UserPtr, count: usize, out: &mut [u8]) -> Result<&[u8]> {
+fn copy_written_bytes(buf: UserPtr, count: usize, out: &mut [u8]) -> Result<&[u8]> {
     let len = count.min(out.len());
     UserSlice::new(buf, len)
         .reader()
@@ -152,7 +152,7 @@ pub(crate) fn slice_ext_param(bytes: &[u8]) -> c_int {
 /// included, is `EINVAL`, as in C.
 pub(crate) fn debug_write(buf: UserPtr, count: usize) -> Result {
     let mut bytes = [0u8; BOOL_WRITE_MAX];
-    let on = read_write(buf, count, &mut bytes)
+    let on = copy_written_bytes(buf, count, &mut bytes)
         .and_then(parse_bool)
         .map_err(|_| EINVAL)?;
     rseq::set_debug_enabled(on);
@@ -163,7 +163,7 @@ pub(crate) fn debug_write(buf: UserPtr, count: usize) -> Result {
 /// extension. `EINVAL` for a fault or no number, `ERANGE` out of bounds.
 pub(crate) fn slice_ext_nsecs_write(buf: UserPtr, count: usize) -> Result {
     let mut bytes = [0u8; UINT_WRITE_MAX];
-    let raw = read_write(buf, count, &mut bytes).map_err(|_| EINVAL)?;
+    let raw = copy_written_bytes(buf, count, &mut bytes).map_err(|_| EINVAL)?;
     rseq::set_slice_ext_nsecs(slice_ext_nsecs_from(raw)?);
     Ok(())
 }

@@ -185,6 +185,7 @@ fn store_result(res: Result, count: usize) -> isize {
     match res {
         // CAST: A write's size is at most `MAX_RW_COUNT`, below `isize::MAX`.
         Ok(()) => count as isize,
+        // CAST: An errno is a small negative `c_int`; the widening keeps it.
         Err(e) => e.to_errno() as isize,
     }
 }
@@ -364,4 +365,21 @@ pub unsafe extern "C" fn rseq_slice_arm_timer() -> bool {
     // `__rseq_arm_slice_extension_timer()` does.
     let irq = unsafe { kernel::interrupt::LocalInterruptDisabled::assume_disabled() };
     grant::arm_timer(&rs, irq)
+}
+
+/// The expiry of this CPU's time slice extension timer, armed by `cookie`.
+///
+/// # Safety
+///
+/// Must be called from the slice timer's callback, which runs in hard
+/// interrupt context (`HRTIMER_MODE_ABS_PINNED_HARD`), with `cookie` as
+/// the timer's `struct slice_timer` holds it.
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+#[export]
+pub unsafe extern "C" fn rseq_slice_timer_expired(cookie: *mut kernel::ffi::c_void) {
+    // SAFETY: Per this function's contract, this is a hard interrupt
+    // handler, which runs with interrupts disabled until it returns; the
+    // token does not outlive this call.
+    let irq = unsafe { kernel::interrupt::LocalInterruptDisabled::assume_disabled() };
+    grant::timer_expired(kernel::rseq::SliceTimerCookie::from_raw(cookie), irq);
 }

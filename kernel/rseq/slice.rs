@@ -9,8 +9,8 @@
 //! interrupt. The task ends the grant with `rseq_slice_yield()` or any other
 //! system call, whose entry work (here) cancels the timer and reschedules.
 //!
-//! C keeps the per-CPU timer and its cancel, the syscall wrappers and the
-//! inline gates; the decisions are here.
+//! C keeps the per-CPU timer (see the grant module), the syscall wrappers
+//! and the inline gates; the decisions are here.
 
 use kernel::{
     prelude::*,
@@ -18,7 +18,7 @@ use kernel::{
         self,
         area,
         CurrentRseq,
-        SliceStat,
+        Stat,
         PR_RSEQ_SLICE_EXTENSION_GET,
         PR_RSEQ_SLICE_EXTENSION_SET,
         PR_RSEQ_SLICE_EXT_ENABLE,
@@ -95,25 +95,25 @@ pub(crate) fn new_flags(rflags: u32, was_enabled: bool, enable: bool) -> Option<
 
 /// Reads the `flags` of the rseq area at `area`.
 fn get_flags(area: UserPtr) -> Result<u32> {
-    UserAccess::new(area.wrapping_byte_add(area::FLAGS), 4)?.get(0)
+    UserAccess::new(area.wrapping_byte_add(area::FLAGS), size_of::<u32>())?.get(0)
 }
 
 /// Writes the `flags` of the rseq area at `area`.
 fn put_flags(area: UserPtr, flags: u32) -> Result {
-    UserAccess::new(area.wrapping_byte_add(area::FLAGS), 4)?.put(0, flags)
+    UserAccess::new(area.wrapping_byte_add(area::FLAGS), size_of::<u32>())?.put(0, flags)
 }
 
 /// `prctl(PR_RSEQ_SLICE_EXTENSION, arg2, arg3)`: returns the value of the
 /// system call.
 pub(crate) fn prctl(rs: &CurrentRseq, arg2: c_ulong, arg3: c_ulong) -> Result<c_int> {
     let enable = match decode(arg2, arg3)? {
-        // CAST: `PR_RSEQ_SLICE_EXT_ENABLE` is 1.
         Prctl::Get => {
             return Ok(if rs.slice_enabled() {
+                // CAST: `PR_RSEQ_SLICE_EXT_ENABLE` is 1.
                 PR_RSEQ_SLICE_EXT_ENABLE as c_int
             } else {
                 0
-            })
+            });
         }
         Prctl::Set(enable) => enable,
     };
@@ -147,8 +147,11 @@ pub(crate) fn yield_result(rs: &CurrentRseq) -> c_long {
 
 /// Debug mode: `slice_ctrl` must hold what the kernel last wrote.
 fn validate_ctrl(rs: &CurrentRseq, expected: u32) {
-    let ctrl = UserAccess::new(rs.area_ptr().wrapping_byte_add(area::SLICE_CTRL), 4)
-        .and_then(|ua| ua.get::<u32>(0));
+    let ctrl = UserAccess::new(
+        rs.area_ptr().wrapping_byte_add(area::SLICE_CTRL),
+        size_of::<u32>(),
+    )
+    .and_then(|ua| ua.get::<u32>(0));
     if ctrl != Ok(expected) {
         force_sig(Signal::SIGSEGV);
     }
@@ -194,16 +197,16 @@ pub(crate) fn syscall_enter_work(rs: &CurrentRseq, syscall: c_long) {
         // correct on PREEMPT(_RT); leaving the scope reschedules on the
         // FULL, LAZY and RT preemption models.
         let preempt = rseq::PreemptDisabled::disable();
-        rseq::slice_cancel_timer(&preempt);
+        crate::grant::cancel_timer(&preempt);
         match end_of_grant(rs.sched_switch(), syscall) {
             EndOfGrant::AlreadyRescheduled => {}
             end => {
                 rseq::set_need_resched_current(&preempt);
                 if end == EndOfGrant::Yielded {
-                    rseq::slice_stat_inc(SliceStat::Yielded);
+                    rseq::stat_inc(Stat::SliceYielded);
                     rs.set_slice_yielded();
                 } else {
-                    rseq::slice_stat_inc(SliceStat::Aborted);
+                    rseq::stat_inc(Stat::SliceAborted);
                 }
             }
         }
@@ -212,8 +215,11 @@ pub(crate) fn syscall_enter_work(rs: &CurrentRseq, syscall: c_long) {
     rseq::cond_resched();
 
     rs.set_slice_granted(false);
-    let cleared = UserAccess::new(rs.area_ptr().wrapping_byte_add(area::SLICE_CTRL), 4)
-        .and_then(|ua| ua.put(0, 0u32));
+    let cleared = UserAccess::new(
+        rs.area_ptr().wrapping_byte_add(area::SLICE_CTRL),
+        size_of::<u32>(),
+    )
+    .and_then(|ua| ua.put(0, 0u32));
     if cleared.is_err() {
         force_sig(Signal::SIGSEGV);
     }

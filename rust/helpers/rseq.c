@@ -104,6 +104,19 @@ __rust_helper bool rust_helper_rseq_stats_read_cpu(unsigned int cpu, unsigned lo
 
 	/* Rust's kernel::rseq::Stats: 13 counters, in this order */
 	BUILD_BUG_ON(sizeof(stats) != 13 * sizeof(unsigned long));
+	BUILD_BUG_ON(offsetof(struct rseq_stats, exit) != 0 * sizeof(unsigned long));
+	BUILD_BUG_ON(offsetof(struct rseq_stats, signal) != 1 * sizeof(unsigned long));
+	BUILD_BUG_ON(offsetof(struct rseq_stats, slowpath) != 2 * sizeof(unsigned long));
+	BUILD_BUG_ON(offsetof(struct rseq_stats, fastpath) != 3 * sizeof(unsigned long));
+	BUILD_BUG_ON(offsetof(struct rseq_stats, ids) != 4 * sizeof(unsigned long));
+	BUILD_BUG_ON(offsetof(struct rseq_stats, cs) != 5 * sizeof(unsigned long));
+	BUILD_BUG_ON(offsetof(struct rseq_stats, clear) != 6 * sizeof(unsigned long));
+	BUILD_BUG_ON(offsetof(struct rseq_stats, fixup) != 7 * sizeof(unsigned long));
+	BUILD_BUG_ON(offsetof(struct rseq_stats, s_granted) != 8 * sizeof(unsigned long));
+	BUILD_BUG_ON(offsetof(struct rseq_stats, s_expired) != 9 * sizeof(unsigned long));
+	BUILD_BUG_ON(offsetof(struct rseq_stats, s_revoked) != 10 * sizeof(unsigned long));
+	BUILD_BUG_ON(offsetof(struct rseq_stats, s_yielded) != 11 * sizeof(unsigned long));
+	BUILD_BUG_ON(offsetof(struct rseq_stats, s_aborted) != 12 * sizeof(unsigned long));
 	if (!cpu_possible(cpu))
 		return false;
 	/* Racy against the increments, like the C reader rseq_stats_show() */
@@ -125,7 +138,7 @@ __rust_helper void rust_helper_rseq_slice_ext_nsecs_set(unsigned int nsecs)
 	WRITE_ONCE(rseq_slice_ext_nsecs, nsecs);
 }
 
-__rust_helper void rust_helper_rseq_slice_clear_syscall_work(struct task_struct *t)
+__rust_helper void rust_helper_clear_task_syscall_work_rseq_slice(struct task_struct *t)
 {
 	clear_task_syscall_work(t, SYSCALL_RSEQ_SLICE);
 }
@@ -145,12 +158,12 @@ __rust_helper void rust_helper_rseq_slice_set_need_resched(void)
 	local_irq_restore(flags);
 }
 
-__rust_helper void rust_helper_rseq_slice_set_syscall_work(struct task_struct *t)
+__rust_helper void rust_helper_set_task_syscall_work_rseq_slice(struct task_struct *t)
 {
 	set_task_syscall_work(t, SYSCALL_RSEQ_SLICE);
 }
 
-__rust_helper void rust_helper_rseq_set_need_resched_current(void)
+__rust_helper void rust_helper_set_need_resched_current(void)
 {
 	set_need_resched_current();
 }
@@ -188,6 +201,11 @@ __rust_helper void rust_helper_cond_resched(void)
 __rust_helper void rust_helper_rseq_stat_inc_s_granted(void)
 {
 	this_cpu_inc(rseq_stats.s_granted);
+}
+
+__rust_helper void rust_helper_rseq_stat_inc_s_expired(void)
+{
+	this_cpu_inc(rseq_stats.s_expired);
 }
 
 __rust_helper void rust_helper_rseq_stat_inc_s_yielded(void)

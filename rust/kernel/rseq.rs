@@ -619,6 +619,8 @@ pub fn trace_ip_fixup(ip: u64, start_ip: u64, offset: u64, abort_ip: u64) {
 }
 
 /// rseq statistics counters (`struct rseq_stats`).
+///
+/// See [`stat_inc`] for an example.
 #[derive(Clone, Copy, Debug)]
 pub enum Stat {
     /// Signal deliveries processed.
@@ -635,6 +637,18 @@ pub enum Stat {
     Clear,
     /// Aborts to the abort IP.
     Fixup,
+    /// Time slice extensions granted (`s_granted`).
+    #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+    SliceGranted,
+    /// Time slice extensions that ran out (`s_expired`).
+    #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+    SliceExpired,
+    /// Time slice extensions ended by `rseq_slice_yield()` (`s_yielded`).
+    #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+    SliceYielded,
+    /// Time slice extensions ended by another system call (`s_aborted`).
+    #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+    SliceAborted,
 }
 
 /// Increments a per-CPU statistics counter (no-op without
@@ -661,6 +675,14 @@ pub fn stat_inc(stat: Stat) {
             Stat::Cs => bindings::rseq_stat_inc_cs(),
             Stat::Clear => bindings::rseq_stat_inc_clear(),
             Stat::Fixup => bindings::rseq_stat_inc_fixup(),
+            #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+            Stat::SliceGranted => bindings::rseq_stat_inc_s_granted(),
+            #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+            Stat::SliceExpired => bindings::rseq_stat_inc_s_expired(),
+            #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+            Stat::SliceYielded => bindings::rseq_stat_inc_s_yielded(),
+            #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+            Stat::SliceAborted => bindings::rseq_stat_inc_s_aborted(),
         }
     }
     #[cfg(not(CONFIG_RSEQ_STATS))]
@@ -738,7 +760,7 @@ pub fn cpu_stats(cpu: CpuId) -> Option<Stats> {
     {
         let mut stats = Stats::default();
         // SAFETY: `stats` is valid for writes of a `struct rseq_stats`: both
-        // are 13 `unsigned long` counters (checked by the helper at build
+        // are 13 `unsigned long` counters in the same order (checked by the helper at build
         // time). `cpu` is below `nr_cpu_ids` (type invariant).
         let possible =
             unsafe { bindings::rseq_stats_read_cpu(cpu.as_u32(), addr_of_mut!(stats).cast()) };
@@ -754,6 +776,17 @@ pub fn cpu_stats(cpu: CpuId) -> Option<Stats> {
 /// Switches rseq debug mode on or off (`rseq_debug_enabled` static key).
 ///
 /// Takes the CPU hotplug and jump label locks: task context only.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::rseq::{debug_enabled, set_debug_enabled};
+///
+/// // Writing the current state back changes nothing.
+/// let on = debug_enabled();
+/// set_debug_enabled(on);
+/// assert_eq!(debug_enabled(), on);
+/// ```
 pub fn set_debug_enabled(on: bool) {
     // SAFETY: `rseq_debug_enabled` is a static key defined by C. Only its
     // address is taken; `static_key_enable()` and `static_key_disable()`
@@ -772,6 +805,22 @@ pub fn set_debug_enabled(on: bool) {
 ///
 /// Takes the CPU hotplug and jump label locks: task context only. A no-op
 /// without `CONFIG_RSEQ_SLICE_EXTENSION`.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::rseq::{disable_slice_extension, slice_extension_enabled};
+///
+/// // What `rseq_slice_ext=0` does. Not called here: nothing turns
+/// // extensions back on.
+/// fn slice_ext_param(on: bool) {
+///     if !on {
+///         disable_slice_extension();
+///         assert!(!slice_extension_enabled());
+///     }
+/// }
+/// # let _ = slice_ext_param;
+/// ```
 pub fn disable_slice_extension() {
     #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
     // SAFETY: `rseq_slice_extension_key` is a static key defined by C. Only
@@ -789,7 +838,8 @@ pub fn disable_slice_extension() {
 /// ```
 /// use kernel::rseq::slice_ext_nsecs;
 ///
-/// assert_eq!(slice_ext_nsecs() != 0, cfg!(CONFIG_RSEQ_SLICE_EXTENSION));
+/// let set = slice_ext_nsecs() != 0;
+/// assert_eq!(set, cfg!(CONFIG_RSEQ_SLICE_EXTENSION));
 /// ```
 #[inline]
 pub fn slice_ext_nsecs() -> u32 {
@@ -807,6 +857,17 @@ pub fn slice_ext_nsecs() -> u32 {
 /// Sets the duration of a time slice extension in nanoseconds
 /// (`rseq_slice_ext_nsecs`). The caller validates the value. A no-op without
 /// `CONFIG_RSEQ_SLICE_EXTENSION`.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::rseq::{set_slice_ext_nsecs, slice_ext_nsecs};
+///
+/// // Writing the current value back changes nothing.
+/// let nsecs = slice_ext_nsecs();
+/// set_slice_ext_nsecs(nsecs);
+/// assert_eq!(slice_ext_nsecs(), nsecs);
+/// ```
 #[inline]
 pub fn set_slice_ext_nsecs(nsecs: u32) {
     #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
@@ -823,24 +884,89 @@ pub fn set_slice_ext_nsecs(nsecs: u32) {
 pub type RawSeqFile = bindings::seq_file;
 
 /// `PR_RSEQ_SLICE_EXTENSION_GET`: the `arg2` of the prctl that reads the state.
-pub const PR_RSEQ_SLICE_EXTENSION_GET: c_ulong = 1;
+///
+/// # Examples
+///
+/// ```
+/// use kernel::rseq::{PR_RSEQ_SLICE_EXTENSION_GET, PR_RSEQ_SLICE_EXTENSION_SET};
+///
+/// assert_ne!(PR_RSEQ_SLICE_EXTENSION_GET, PR_RSEQ_SLICE_EXTENSION_SET);
+/// ```
+// CAST: A small UAPI constant; `prctl()` passes it as an `unsigned long`.
+pub const PR_RSEQ_SLICE_EXTENSION_GET: c_ulong =
+    crate::uapi::PR_RSEQ_SLICE_EXTENSION_GET as c_ulong;
 
 /// `PR_RSEQ_SLICE_EXTENSION_SET`: the `arg2` of the prctl that changes it.
-pub const PR_RSEQ_SLICE_EXTENSION_SET: c_ulong = 2;
+///
+/// See [`PR_RSEQ_SLICE_EXTENSION_GET`] for an example.
+// CAST: A small UAPI constant; `prctl()` passes it as an `unsigned long`.
+pub const PR_RSEQ_SLICE_EXTENSION_SET: c_ulong =
+    crate::uapi::PR_RSEQ_SLICE_EXTENSION_SET as c_ulong;
 
 /// `PR_RSEQ_SLICE_EXT_ENABLE`: time slice extensions are (to be) enabled.
-pub const PR_RSEQ_SLICE_EXT_ENABLE: c_ulong = 0x01;
+///
+/// # Examples
+///
+/// ```
+/// use kernel::rseq::PR_RSEQ_SLICE_EXT_ENABLE;
+///
+/// // A single bit: any other bit in a `SET` is `EINVAL`.
+/// assert!(PR_RSEQ_SLICE_EXT_ENABLE.is_power_of_two());
+/// ```
+// CAST: A small UAPI constant; `prctl()` passes it as an `unsigned long`.
+pub const PR_RSEQ_SLICE_EXT_ENABLE: c_ulong = crate::uapi::PR_RSEQ_SLICE_EXT_ENABLE as c_ulong;
 
 /// The system call number of `rseq_slice_yield()`.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::rseq::NR_RSEQ_SLICE_YIELD;
+///
+/// assert!(NR_RSEQ_SLICE_YIELD > 0);
+/// ```
 #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
 // CAST: System call numbers are small.
 pub const NR_RSEQ_SLICE_YIELD: crate::ffi::c_long =
     bindings::__NR_rseq_slice_yield as crate::ffi::c_long;
 
+/// `&task->rseq.slice.state.granted` as an atomic byte, like `READ_ONCE()`
+/// and `WRITE_ONCE()` on it in C.
+///
+/// # Safety
+///
+/// `task` must point to a valid `task_struct` for `'a`.
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+#[inline]
+unsafe fn slice_granted_byte<'a>(task: *mut bindings::task_struct) -> &'a Atomic<i8> {
+    // CAST: `granted` is a `u8` in C; `i8` has the same size and alignment
+    // and every bit pattern is valid for both.
+    // SAFETY: `task` is valid for `'a` (function contract), so is the byte.
+    // Only the task itself writes it; the slice timer's callback (hard
+    // interrupt on the task's CPU) reads it. Both access it only with single
+    // byte loads and stores, like this atomic.
+    unsafe {
+        Atomic::<i8>::from_ptr(
+            addr_of_mut!((*task).rseq.slice.state.__bindgen_anon_1.granted).cast::<i8>(),
+        )
+    }
+}
+
 /// Time slice extension state of the current task (`task->rseq.slice`).
 #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
 impl CurrentRseq {
     /// Whether the task enabled time slice extensions.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kernel::rseq::CurrentRseq;
+    ///
+    /// // SAFETY: Doc tests run in the task context of a kernel thread.
+    /// let rs = unsafe { CurrentRseq::current() };
+    /// // Kernel threads cannot use the prctl.
+    /// assert!(!rs.slice_enabled());
+    /// ```
     #[inline]
     pub fn slice_enabled(&self) -> bool {
         // SAFETY: `data()` is valid; only this task writes `enabled`.
@@ -848,6 +974,19 @@ impl CurrentRseq {
     }
 
     /// Enables or disables time slice extensions for the task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kernel::rseq::CurrentRseq;
+    ///
+    /// // SAFETY: Doc tests run in the task context of a kernel thread.
+    /// let rs = unsafe { CurrentRseq::current() };
+    /// let was = rs.slice_enabled();
+    /// rs.set_slice_enabled(!was);
+    /// assert_eq!(rs.slice_enabled(), !was);
+    /// rs.set_slice_enabled(was);
+    /// ```
     #[inline]
     pub fn set_slice_enabled(&self, on: bool) {
         // SAFETY: `data()` is valid; only this task writes `enabled`.
@@ -858,34 +997,59 @@ impl CurrentRseq {
     /// slice timer's hard interrupt callback on this CPU reads it.
     #[inline]
     fn slice_granted_byte(&self) -> &Atomic<i8> {
-        let data = self.data();
-        // CAST: `granted` is a `u8` in C; `i8` has the same size and
-        // alignment and every bit pattern is valid for both.
-        // SAFETY: `data` is valid per the type invariant, so is the byte for
-        // as long as `self` lives. Only this task writes it; the timer
-        // callback (hard interrupt on this CPU) reads it with a single byte
-        // load, so all concurrent accesses are single byte accesses, like
-        // this atomic.
-        unsafe {
-            Atomic::<i8>::from_ptr(
-                addr_of_mut!((*data).slice.state.__bindgen_anon_1.granted).cast::<i8>(),
-            )
-        }
+        // SAFETY: `self.task` is valid per the type invariant for as long as
+        // `self` lives, which bounds the returned reference.
+        unsafe { slice_granted_byte(self.task) }
     }
 
     /// Whether the task holds a time slice extension grant.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kernel::rseq::CurrentRseq;
+    ///
+    /// // SAFETY: Doc tests run in the task context of a kernel thread.
+    /// let rs = unsafe { CurrentRseq::current() };
+    /// // Grants happen on the way out to user space only.
+    /// assert!(!rs.slice_granted());
+    /// ```
     #[inline]
     pub fn slice_granted(&self) -> bool {
         self.slice_granted_byte().load(Relaxed) != 0
     }
 
     /// Sets or clears the grant in the kernel's state.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kernel::rseq::CurrentRseq;
+    ///
+    /// // What the system call entry work does once it ended a grant.
+    /// fn end_grant(rs: &CurrentRseq) {
+    ///     rs.set_slice_granted(false);
+    ///     assert!(!rs.slice_granted());
+    /// }
+    /// # let _ = end_grant;
+    /// ```
     #[inline]
     pub fn set_slice_granted(&self, granted: bool) {
         self.slice_granted_byte().store(i8::from(granted), Relaxed);
     }
 
     /// Notes that the task ended its grant with `rseq_slice_yield()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kernel::rseq::CurrentRseq;
+    ///
+    /// // SAFETY: Doc tests run in the task context of a kernel thread.
+    /// let rs = unsafe { CurrentRseq::current() };
+    /// rs.set_slice_yielded();
+    /// assert!(rs.take_slice_yielded());
+    /// ```
     #[inline]
     pub fn set_slice_yielded(&self) {
         // SAFETY: `data()` is valid; only this task writes `yielded`.
@@ -893,6 +1057,19 @@ impl CurrentRseq {
     }
 
     /// Returns and clears the note of [`Self::set_slice_yielded`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kernel::rseq::CurrentRseq;
+    ///
+    /// // SAFETY: Doc tests run in the task context of a kernel thread.
+    /// let rs = unsafe { CurrentRseq::current() };
+    /// rs.set_slice_yielded();
+    /// assert!(rs.take_slice_yielded());
+    /// // The note is gone: `rseq_slice_yield()` reports it once.
+    /// assert!(!rs.take_slice_yielded());
+    /// ```
     #[inline]
     pub fn take_slice_yielded(&self) -> bool {
         let data = self.data();
@@ -905,6 +1082,18 @@ impl CurrentRseq {
     }
 
     /// When the task's grant expires, in `CLOCK_MONOTONIC` nanoseconds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kernel::rseq::CurrentRseq;
+    ///
+    /// // SAFETY: Doc tests run in the task context of a kernel thread.
+    /// let rs = unsafe { CurrentRseq::current() };
+    /// let expires = rs.slice_expires();
+    /// rs.set_slice_expires(expires);
+    /// assert_eq!(rs.slice_expires(), expires);
+    /// ```
     #[inline]
     pub fn slice_expires(&self) -> u64 {
         // SAFETY: `data()` is valid; only this task writes `expires`.
@@ -912,6 +1101,18 @@ impl CurrentRseq {
     }
 
     /// Sets when the task's grant expires.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kernel::rseq::{mono_fast_ns, slice_ext_nsecs, CurrentRseq};
+    ///
+    /// // What a grant does. Not called here: a kernel thread gets no grant.
+    /// fn grant(rs: &CurrentRseq) {
+    ///     rs.set_slice_expires(u64::from(slice_ext_nsecs()) + mono_fast_ns());
+    /// }
+    /// # let _ = grant;
+    /// ```
     #[inline]
     pub fn set_slice_expires(&self, expires: u64) {
         // SAFETY: `data()` is valid; only this task writes `expires`.
@@ -920,56 +1121,68 @@ impl CurrentRseq {
 
     /// Arms the task's time slice extension syscall entry work
     /// (`set_task_syscall_work(t, SYSCALL_RSEQ_SLICE)`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kernel::rseq::CurrentRseq;
+    ///
+    /// // What arming the slice timer does. Not called here: a kernel thread
+    /// // makes no system calls.
+    /// fn arm(rs: &CurrentRseq) {
+    ///     rs.set_slice_syscall_work();
+    /// }
+    /// # let _ = arm;
+    /// ```
     #[inline]
     pub fn set_slice_syscall_work(&self) {
         // SAFETY: `self.task` is valid per the type invariant; the work bits
         // are changed atomically.
-        unsafe { bindings::rseq_slice_set_syscall_work(self.task) };
+        unsafe { bindings::set_task_syscall_work_rseq_slice(self.task) };
     }
 
     /// Clears the task's time slice extension syscall entry work
     /// (`clear_task_syscall_work(t, SYSCALL_RSEQ_SLICE)`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kernel::rseq::CurrentRseq;
+    ///
+    /// // The first thing the system call entry work does.
+    /// fn syscall_enter_work(rs: &CurrentRseq) {
+    ///     rs.clear_slice_syscall_work();
+    /// }
+    /// # let _ = syscall_enter_work;
+    /// ```
     #[inline]
     pub fn clear_slice_syscall_work(&self) {
         // SAFETY: `self.task` is valid per the type invariant; the work bits
         // are changed atomically.
-        unsafe { bindings::rseq_slice_clear_syscall_work(self.task) };
+        unsafe { bindings::clear_task_syscall_work_rseq_slice(self.task) };
     }
-}
-
-/// Time slice extension statistics counters.
-#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SliceStat {
-    /// A grant (`s_granted`).
-    Granted,
-    /// A grant ended by `rseq_slice_yield()` (`s_yielded`).
-    Yielded,
-    /// A grant ended by another system call (`s_aborted`).
-    Aborted,
-}
-
-/// Increments a time slice extension statistics counter (no-op without
-/// `CONFIG_RSEQ_STATS`).
-#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
-#[inline]
-pub fn slice_stat_inc(stat: SliceStat) {
-    #[cfg(CONFIG_RSEQ_STATS)]
-    // SAFETY: `this_cpu_inc()` on a per-CPU counter is safe in any context.
-    unsafe {
-        match stat {
-            SliceStat::Granted => bindings::rseq_stat_inc_s_granted(),
-            SliceStat::Yielded => bindings::rseq_stat_inc_s_yielded(),
-            SliceStat::Aborted => bindings::rseq_stat_inc_s_aborted(),
-        }
-    }
-    #[cfg(not(CONFIG_RSEQ_STATS))]
-    let _ = stat;
 }
 
 /// Preemption disabled for as long as the value lives
 /// (`preempt_disable()`; dropping it is `preempt_enable()`, which may
 /// reschedule).
+///
+/// # Invariants
+///
+/// Preemption is disabled on this CPU for as long as the value exists; it
+/// cannot leave the context that made it (`!Send`).
+///
+/// # Examples
+///
+/// ```
+/// use kernel::rseq::{slice_timer_cookie, PreemptDisabled};
+///
+/// {
+///     let preempt = PreemptDisabled::disable();
+///     // The CPU and its slice timer are stable here.
+///     let _ = slice_timer_cookie(&preempt);
+/// } // Preemption enabled again.
+/// ```
 #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
 pub struct PreemptDisabled(NotThreadSafe);
 
@@ -980,6 +1193,7 @@ impl PreemptDisabled {
     pub fn disable() -> Self {
         // SAFETY: Always allowed; the guard's drop re-enables it.
         unsafe { bindings::preempt_disable() };
+        // INVARIANT: Preemption was just disabled; only the drop enables it.
         Self(NotThreadSafe)
     }
 }
@@ -993,19 +1207,19 @@ impl Drop for PreemptDisabled {
     }
 }
 
-/// Cancels this CPU's time slice extension timer if the current task armed
-/// it (`rseq_cancel_slice_extension_timer()`).
-#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
-#[inline]
-pub fn slice_cancel_timer(_preempt: &PreemptDisabled) {
-    // SAFETY: Preemption is disabled (the guard), so this CPU's timer and
-    // its cookie are stable.
-    unsafe { bindings::rseq_cancel_slice_extension_timer() };
-}
-
 /// Requests a reschedule of the current task, with interrupts disabled
 /// around the request as `rseq_slice_set_need_resched()` does. The
 /// caller's interrupt state is saved and restored, not changed.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::rseq::{set_need_resched_current, PreemptDisabled};
+///
+/// // The end of a grant in the system call entry work: the reschedule
+/// // happens when preemption is enabled again.
+/// set_need_resched_current(&PreemptDisabled::disable());
+/// ```
 #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
 #[inline]
 pub fn set_need_resched_current(_preempt: &PreemptDisabled) {
@@ -1015,6 +1229,14 @@ pub fn set_need_resched_current(_preempt: &PreemptDisabled) {
 }
 
 /// Reschedules if needed (`cond_resched()`). Task context only.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::rseq::cond_resched;
+///
+/// cond_resched();
+/// ```
 #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
 #[inline]
 pub fn cond_resched() {
@@ -1022,21 +1244,152 @@ pub fn cond_resched() {
     unsafe { bindings::cond_resched() };
 }
 
-/// Starts this CPU's time slice extension timer for the current task, to
+/// The task that armed a CPU's time slice extension timer (`struct
+/// slice_timer::cookie`).
+///
+/// Only an address to compare, never dereferenced: the task may have exited
+/// since it armed the timer.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::rseq::SliceTimerCookie;
+///
+/// let me = SliceTimerCookie::current();
+/// assert_eq!(me, SliceTimerCookie::current());
+/// // A CPU whose timer was never armed holds a NULL cookie.
+/// assert_ne!(me, SliceTimerCookie::from_raw(core::ptr::null_mut()));
+/// ```
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SliceTimerCookie(*mut crate::ffi::c_void);
+
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+impl SliceTimerCookie {
+    /// The cookie of the current task. Any context: in an interrupt handler
+    /// it is the interrupted task's.
+    #[inline]
+    pub fn current() -> Self {
+        Self(crate::task::Task::current_raw().cast())
+    }
+
+    /// A cookie as C stored it.
+    #[inline]
+    pub fn from_raw(cookie: *mut crate::ffi::c_void) -> Self {
+        Self(cookie)
+    }
+}
+
+/// Whether the current task holds a time slice extension grant, read as
+/// the slice timer's callback does: any context, including the hard
+/// interrupt that interrupted the task.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::rseq::current_slice_granted;
+///
+/// // Kernel threads never get a time slice extension.
+/// assert!(!current_slice_granted());
+/// ```
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+#[inline]
+pub fn current_slice_granted() -> bool {
+    // SAFETY: The current task is valid for as long as this function runs,
+    // in any context.
+    unsafe { slice_granted_byte(crate::task::Task::current_raw()) }.load(Relaxed) != 0
+}
+
+/// Starts this CPU's time slice extension timer, armed by `cookie`, to
 /// expire at `expires` (`CLOCK_MONOTONIC` nanoseconds, absolute).
 ///
 /// Only on the exit to user space; `_irq` proves that interrupts are
 /// disabled.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{
+///     interrupt::LocalInterruptDisabled,
+///     rseq::{slice_timer_start, CurrentRseq, SliceTimerCookie},
+/// };
+///
+/// // How the exit to user space arms the timer of a held grant. Not called
+/// // here: a kernel thread holds no grant.
+/// fn arm(rs: &CurrentRseq, irq: &LocalInterruptDisabled) {
+///     slice_timer_start(SliceTimerCookie::current(), rs.slice_expires(), irq);
+/// }
+/// # let _ = arm;
+/// ```
 #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
 #[inline]
-pub fn slice_timer_start(expires: u64, _irq: &crate::interrupt::LocalInterruptDisabled) {
+pub fn slice_timer_start(
+    cookie: SliceTimerCookie,
+    expires: u64,
+    _irq: &crate::interrupt::LocalInterruptDisabled,
+) {
     // SAFETY: Interrupts are disabled (the token), so this CPU is not in
-    // the timer's callback, which runs in hard interrupt context, and the
-    // CPU cannot change under `this_cpu_ptr()`.
-    unsafe { bindings::rseq_slice_timer_start(expires) };
+    // the timer's callback, which runs in hard interrupt context and reads
+    // the cookie, and the CPU cannot change under `this_cpu_ptr()`.
+    unsafe { bindings::rseq_slice_timer_start(cookie.0, expires) };
+}
+
+/// The cookie of this CPU's time slice extension timer: the task that last
+/// armed it, NULL if none did.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::rseq::{slice_timer_cookie, PreemptDisabled, SliceTimerCookie};
+///
+/// let preempt = PreemptDisabled::disable();
+/// // Kernel threads never arm the timer.
+/// assert_ne!(slice_timer_cookie(&preempt), SliceTimerCookie::current());
+/// ```
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+#[inline]
+pub fn slice_timer_cookie(_preempt: &PreemptDisabled) -> SliceTimerCookie {
+    // SAFETY: Preemption is disabled (the token), so the CPU is stable and
+    // no other task can arm its timer, which writes the cookie, meanwhile.
+    SliceTimerCookie(unsafe { bindings::rseq_slice_timer_cookie() })
+}
+
+/// Cancels this CPU's time slice extension timer if it is queued and its
+/// callback is not running (`hrtimer_try_to_cancel()`).
+///
+/// # Examples
+///
+/// ```
+/// use kernel::rseq::{
+///     slice_timer_cookie, slice_timer_try_cancel, PreemptDisabled, SliceTimerCookie,
+/// };
+///
+/// // Cancel the timer only if the current task armed it, as the system call
+/// // entry work does.
+/// let preempt = PreemptDisabled::disable();
+/// if slice_timer_cookie(&preempt) == SliceTimerCookie::current() {
+///     slice_timer_try_cancel(&preempt);
+/// }
+/// ```
+#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
+#[inline]
+pub fn slice_timer_try_cancel(_preempt: &PreemptDisabled) {
+    // SAFETY: Preemption is disabled (the token), so the CPU cannot change
+    // under `this_cpu_ptr()`. `hrtimer_try_to_cancel()` takes the timer
+    // base lock with interrupts saved and does not wait for the callback.
+    unsafe { bindings::rseq_slice_timer_try_cancel() };
 }
 
 /// The NMI-safe monotonic clock in nanoseconds (`ktime_get_mono_fast_ns()`).
+///
+/// # Examples
+///
+/// ```
+/// use kernel::rseq::mono_fast_ns;
+///
+/// let t0 = mono_fast_ns();
+/// assert!(mono_fast_ns() >= t0);
+/// ```
 #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
 #[inline]
 pub fn mono_fast_ns() -> u64 {
@@ -1046,19 +1399,45 @@ pub fn mono_fast_ns() -> u64 {
 
 /// Requests a reschedule of the current task (`set_need_resched_current()`);
 /// `_irq` proves that interrupts are disabled, as that function requires.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{interrupt::LocalInterruptDisabled, rseq::set_need_resched_current_irqs_off};
+///
+/// // What the slice timer's expiry does. Not called here: only the end of
+/// // a grant asks for a reschedule.
+/// fn expired(irq: &LocalInterruptDisabled) {
+///     set_need_resched_current_irqs_off(irq);
+/// }
+/// # let _ = expired;
+/// ```
 #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
 #[inline]
 pub fn set_need_resched_current_irqs_off(_irq: &crate::interrupt::LocalInterruptDisabled) {
     // SAFETY: Interrupts are disabled (the token), as the C function
     // requires: the task cannot move to another CPU between setting its own
     // and this CPU's resched bits.
-    unsafe { bindings::rseq_set_need_resched_current() };
+    unsafe { bindings::set_need_resched_current() };
 }
 
 /// Withdraws the current task's reschedule request, with interrupts
 /// disabled around it (`clear_tsk_need_resched()` and
 /// `clear_preempt_need_resched()`), for a granted extension. The caller's
 /// interrupt state is saved and restored, not changed.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::rseq::clear_need_resched_current;
+///
+/// // What a grant does. Not called here: it would drop a pending
+/// // reschedule of this thread.
+/// fn grant() {
+///     clear_need_resched_current();
+/// }
+/// # let _ = grant;
+/// ```
 #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
 #[inline]
 pub fn clear_need_resched_current() {
