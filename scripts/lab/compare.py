@@ -24,6 +24,7 @@ def load(path):
 # on the C build too, guest.py --expect-fail) counts as passed and is
 # listed; XPASS is such a test that passed.
 BAD = {"FAIL", "MISSING", "XPASS"}
+PASSED = {"PASS", "XFAIL"}
 
 
 def missing(name):
@@ -100,7 +101,7 @@ def compare(title, runs, failures):
         for r in runs:
             st = next((t["status"] for t in r["tests"] if t["name"] == n), missing(n))
             row.append(st)
-            npass += st in ("PASS", "XFAIL")
+            npass += st in PASSED
             nfail += st in BAD
             nskip += st == "SKIP"
         mark = ""
@@ -123,18 +124,19 @@ def compare(title, runs, failures):
         for r in runs:
             st = next((t["status"] for t in r.get("subtests", []) if t["name"] == n), missing(n))
             row.append(st)
-            npass += st in ("PASS", "XFAIL")
+            npass += st in PASSED
             nfail += st in BAD
             nskip += st == "SKIP"
-        if len(set(row) - {"-"}) > 1:
+        seen = set(row) - {"-"}
+        if len(seen) > 1:
             differ.append(n)
-        if len(set(row) - {"-"}) > 1 or BAD & set(row):
+        if len(seen) > 1 or BAD & seen:
             failures.append(failure_line(title, n, labels, row))
-        if set(row) - {"-"} != {"PASS"}:
+        if seen != {"PASS"}:
             if not shown:
                 print("  nested test cases that did not pass everywhere:")
             shown += 1
-            mark = "   <-- differs" if len(set(row) - {"-"}) > 1 else ""
+            mark = "   <-- differs" if len(seen) > 1 else ""
             print(f"    {n:<{width}}  " + "  ".join(f"{s:>6}" for s in row) + mark)
     if sub_names:
         print(f"  nested test cases: {len(sub_names)} per build, {len(sub_names) - shown} passed on every build")

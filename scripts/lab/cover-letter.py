@@ -153,48 +153,49 @@ def fmt(c, skips=True):
     return text
 
 
+def count_rows(builds, upstream, extra=()):
+    """The table rows of one architecture's two builds: the upstream
+    tests (labelled UPSTREAM), the ABI programs and cases, EXTRA rows
+    (label, function of a build) after the cases, KUnit."""
+    rows = [("upstream", upstream), ("abi_programs", "ABI test programs"),
+            ("abi_cases", "  their test cases")]
+    rows = [(label, lambda x, k=k: fmt(x[k])) for k, label in rows] + list(extra)
+    rows += [(label, lambda x, k=k: fmt(x[k])) for k, label in
+             (("kunit_suites", "KUnit suites at boot"), ("kunit_cases", "  their test cases"))]
+    return [f"  {label:<34}{f(builds['c']):<20}{f(builds['rust'])}" for label, f in rows]
+
+
+def skip_line(builds, where):
+    """The ABI cases either build skipped, as a sentence, or nothing."""
+    skips = sorted(set(builds["c"]["abi_skips"]) | set(builds["rust"]["abi_skips"]))
+    return ["", f"ABI test cases skipped {where}: " + "; ".join(skips) + "."] if skips else []
+
+
 def render_tests(m):
     b = m["builds"]
-    rows = []
-
-    def row(label, f, builds=b):
-        rows.append(f"  {label:<34}{f(builds['c']):<20}{f(builds['rust'])}")
-
-    row("upstream rseq kselftests (-r 20)", lambda x: fmt(x["upstream"]))
-    row("ABI test programs", lambda x: fmt(x["abi_programs"]))
-    row("  their test cases", lambda x: fmt(x["abi_cases"]))
-    for params in sorted(b["rust"]["boots"]):
-        row(f"  booted with {params}", lambda x: fmt(x["boots"].get(params, [0, 0, 0])))
-    row("KUnit suites at boot", lambda x: fmt(x["kunit_suites"]))
-    row("  their test cases", lambda x: fmt(x["kunit_cases"]))
+    boots = [(f"  booted with {params}", lambda x, p=params: fmt(x["boots"].get(p, [0, 0, 0])))
+             for params in sorted(b["rust"]["boots"])]
+    rows = count_rows(b, "upstream rseq kselftests (-r 20)", boots)
     if "soak_identical" in m:
         ops = b["c"]["soak"]["ops"]
-        row(f"soak, 2 modes x {ops:,} ops", lambda x: f"{x['soak']['passed']} pass"
-            + (f", {x['soak']['failed']} FAIL" if x["soak"]["failed"] else ""))
+
+        def soak(x):
+            return f"{x['soak']['passed']} pass" + (f", {x['soak']['failed']} FAIL" if x["soak"]["failed"] else "")
+        rows.append(f"  {f'soak, 2 modes x {ops:,} ops':<34}{soak(b['c']):<20}{soak(b['rust'])}")
+    header = f"  {'':<34}{'C build':<20}Rust build"
     lines = [f"Test results of make test ({m['date']}): x86_64 under QEMU TCG with two "
              f"CPUs and two NUMA nodes, {m['toolchain']['cc']}, {m['toolchain']['rustc']}. "
              "Every test runs on both builds of the same tree; the C build is the oracle.", "",
-             f"  {'':<34}{'C build':<20}Rust build"] + rows
+             header] + rows
     if "soak_identical" in m:
         lines += ["", f"The soak's outcome logs ({m['soak_hashes']} block hashes) of the Rust build are "
                   + ("identical to the C build's." if m["soak_identical"] else "NOT identical to the C build's.")]
-    skips = sorted(set(b["c"]["abi_skips"]) | set(b["rust"]["abi_skips"]))
-    if skips:
-        lines += ["", "ABI test cases skipped in the default boot: " + "; ".join(skips) + "."]
+    lines += skip_line(b, "in the default boot")
     if "arm64" in m:
-        a = m["arm64"]
-        rows = []
-        row("upstream (basic, legacy check)", lambda x: fmt(x["upstream"]), a)
-        row("ABI test programs", lambda x: fmt(x["abi_programs"]), a)
-        row("  their test cases", lambda x: fmt(x["abi_cases"]), a)
-        row("KUnit suites at boot", lambda x: fmt(x["kunit_suites"]), a)
-        row("  their test cases", lambda x: fmt(x["kunit_cases"]), a)
         lines += ["", "arm64, QEMU virt under TCG with two CPUs and two NUMA nodes, make test's "
                   "subset (ABI tests, basic_test, run_legacy_check.sh, KUnit at boot):", "",
-                  f"  {'':<34}{'C build':<20}Rust build"] + rows
-        skips = sorted(set(a["c"]["abi_skips"]) | set(a["rust"]["abi_skips"]))
-        if skips:
-            lines += ["", "ABI test cases skipped on arm64: " + "; ".join(skips) + "."]
+                  header] + count_rows(m["arm64"], "upstream (basic, legacy check)")
+        lines += skip_line(m["arm64"], "on arm64")
     if "kunit_py" in m:
         lines += ["", "kunit.py run --kunitconfig=kernel/rseq --arch=x86_64 (its own kernel, "
                   f"CONFIG_RSEQ_RUST=y): {m['kunit_py']}."]

@@ -22,6 +22,9 @@ import time
 SUBTEST_RE = re.compile(r"^# (not ok|ok) \d+ (.+?)(?:\s+#\s*(SKIP|XFAIL)\b\s*(.*))?$")
 KSFT_RE = re.compile(r"^(not ok|ok) (\d+) selftests: (\S+): (\S+)(?:\s+#\s*(SKIP|TIMEOUT|XFAIL)\b\s*(.*))?")
 PLAN_RE = re.compile(r"^1\.\.(\d+)$")
+# Verdicts that count as passed and as failed (XFAIL/XPASS: --expect-fail).
+PASSED = ("PASS", "XFAIL")
+FAILED = ("FAIL", "XPASS")
 # A line of KUnit's KTAP output in the kernel log (after the timestamp and
 # the indentation): a version line, a plan, a result or a diagnostic.
 KTAP_LINE_RE = re.compile(r"^(?:\[\s*\d+\.\d+\]\s?)?\s*(?:K?TAP version \d+|\d+\.\.\d+|(?:not )?ok \d+|#)")
@@ -404,16 +407,16 @@ def tests_main(args, lines, elapsed):
         problems.append(f"TAP plan says {plan} tests, {len(tests)} reported")
     problems += environment_problems(lines, args.smp)
     results = tests + kunit
-    npass = sum(1 for t in results if t["status"] in ("PASS", "XFAIL"))
-    nfail = sum(1 for t in results if t["status"] in ("FAIL", "XPASS"))
+    npass = sum(1 for t in results if t["status"] in PASSED)
+    nfail = sum(1 for t in results if t["status"] in FAILED)
     nskip = sum(1 for t in results if t["status"] == "SKIP")
     print(f"\n==== {args.label}: rseq selftests ({elapsed} s in the guest) ====")
     for t in results:
         reason = f"  ({t['reason']})" if t["reason"] and t["status"] != "PASS" else ""
         print(f"  {t['status']:4}  {t['name']}{reason}")
     if subtests:
-        sp = sum(1 for t in subtests if t["status"] in ("PASS", "XFAIL"))
-        sf = [t for t in subtests if t["status"] in ("FAIL", "XPASS")]
+        sp = sum(1 for t in subtests if t["status"] in PASSED)
+        sf = [t for t in subtests if t["status"] in FAILED]
         ss = [t for t in subtests if t["status"] == "SKIP"]
         sx = [t for t in subtests if t["status"] == "XFAIL"]
         print(f"  nested test cases: {sp} passed ({len(sx)} expected failures), {len(sf)} failed, {len(ss)} skipped")
