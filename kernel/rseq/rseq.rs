@@ -373,7 +373,7 @@ pub unsafe extern "C" fn rseq_slice_arm_timer() -> bool {
 ///
 /// Must be called from the slice timer's callback, which runs in hard
 /// interrupt context (`HRTIMER_MODE_ABS_PINNED_HARD`), with `cookie` as
-/// the timer's `struct slice_timer` holds it.
+/// the timer's `struct rseq_slice_timer` holds it.
 #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
 #[export]
 pub unsafe extern "C" fn rseq_slice_timer_expired(cookie: *mut kernel::ffi::c_void) {

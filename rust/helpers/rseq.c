@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
+#include <linux/hrtimer.h>
 #include <linux/rseq.h>
 #include <linux/rseq_entry.h>
 
@@ -166,6 +167,29 @@ __rust_helper void rust_helper_set_task_syscall_work_rseq_slice(struct task_stru
 __rust_helper void rust_helper_set_need_resched_current(void)
 {
 	set_need_resched_current();
+}
+
+/*
+ * This CPU's slice timer, struct rseq_slice_timer in <linux/rseq_entry.h>.
+ * The callers keep the CPU stable with preemption disabled, and start the
+ * timer with interrupts disabled: its callback reads the cookie.
+ */
+__rust_helper void rust_helper_rseq_slice_timer_start(void *cookie, u64 expires)
+{
+	struct rseq_slice_timer *st = this_cpu_ptr(&rseq_slice_timer);
+
+	st->cookie = cookie;
+	hrtimer_start(&st->timer, expires, HRTIMER_MODE_ABS_PINNED_HARD);
+}
+
+__rust_helper void *rust_helper_rseq_slice_timer_cookie(void)
+{
+	return __this_cpu_read(rseq_slice_timer.cookie);
+}
+
+__rust_helper void rust_helper_rseq_slice_timer_try_cancel(void)
+{
+	hrtimer_try_to_cancel(this_cpu_ptr(&rseq_slice_timer.timer));
 }
 
 /*

@@ -1245,7 +1245,7 @@ pub fn cond_resched() {
 }
 
 /// The task that armed a CPU's time slice extension timer (`struct
-/// slice_timer::cookie`).
+/// rseq_slice_timer::cookie`).
 ///
 /// Only an address to compare, never dereferenced: the task may have exited
 /// since it armed the timer.
