@@ -1108,7 +1108,8 @@ impl CurrentRseq {
     ///
     /// // What a grant does. Not called here: a kernel thread gets no grant.
     /// fn grant(rs: &CurrentRseq) {
-    ///     rs.set_slice_expires(u64::from(slice_ext_nsecs()).wrapping_add(ktime_get_mono_fast_ns()));
+    ///     let nsecs = u64::from(slice_ext_nsecs());
+    ///     rs.set_slice_expires(nsecs.wrapping_add(ktime_get_mono_fast_ns()));
     /// }
     /// # let _ = grant;
     /// ```
