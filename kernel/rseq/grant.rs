@@ -12,12 +12,12 @@
 
 use kernel::{
     interrupt::LocalInterruptDisabled,
+    preempt::PreemptDisabled,
     prelude::*,
     rseq::{
         self,
         area,
         CurrentRseq,
-        PreemptDisabled,
         SliceTimerCookie,
         Stat, //
     },
@@ -25,6 +25,8 @@ use kernel::{
         force_sig,
         Signal, //
     },
+    task,
+    time::ktime_get_mono_fast_ns,
     uaccess::UserAccess,
 };
 
@@ -95,7 +97,7 @@ pub(crate) fn grant(rs: &CurrentRseq, work_pending: bool) -> bool {
             rseq::stat_inc(Stat::SliceGranted);
             rs.set_slice_granted(true);
             rs.set_slice_expires(
-                u64::from(rseq::slice_ext_nsecs()).wrapping_add(rseq::mono_fast_ns()),
+                u64::from(rseq::slice_ext_nsecs()).wrapping_add(ktime_get_mono_fast_ns()),
             );
             rseq::clear_need_resched_current();
             true
@@ -113,8 +115,8 @@ pub(crate) fn expired(expires: u64, now: u64) -> bool {
 /// already: the task reschedules instead.
 pub(crate) fn arm_timer(rs: &CurrentRseq, irq: &LocalInterruptDisabled) -> bool {
     let expires = rs.slice_expires();
-    if expired(expires, rseq::mono_fast_ns()) {
-        rseq::set_need_resched_current_irqs_off(irq);
+    if expired(expires, ktime_get_mono_fast_ns()) {
+        task::set_need_resched_current(irq);
         return true;
     }
     rseq::slice_timer_start(SliceTimerCookie::current(), expires, irq);
@@ -145,7 +147,7 @@ pub(crate) fn timer_expired(armed_by: SliceTimerCookie, irq: &LocalInterruptDisa
         rseq::current_slice_granted,
     ) {
         rseq::stat_inc(Stat::SliceExpired);
-        rseq::set_need_resched_current_irqs_off(irq);
+        task::set_need_resched_current(irq);
     }
 }
 

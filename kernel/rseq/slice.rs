@@ -13,6 +13,7 @@
 //! and the inline gates; the decisions are here.
 
 use kernel::{
+    preempt::PreemptDisabled,
     prelude::*,
     rseq::{
         self,
@@ -29,6 +30,7 @@ use kernel::{
         force_sig,
         Signal, //
     },
+    task,
     uaccess::{
         UserAccess,
         UserPtr, //
@@ -196,12 +198,12 @@ pub(crate) fn syscall_enter_work(rs: &CurrentRseq, syscall: c_long) {
         // Stabilizes the per-CPU timer and makes the resched request
         // correct on PREEMPT(_RT); leaving the scope reschedules on the
         // FULL, LAZY and RT preemption models.
-        let preempt = rseq::PreemptDisabled::disable();
+        let preempt = PreemptDisabled::disable();
         crate::grant::cancel_timer(&preempt);
         match end_of_grant(rs.sched_switch(), syscall) {
             EndOfGrant::AlreadyRescheduled => {}
             end => {
-                rseq::set_need_resched_current(&preempt);
+                rseq::slice_set_need_resched(&preempt);
                 if end == EndOfGrant::Yielded {
                     rseq::stat_inc(Stat::SliceYielded);
                     rs.set_slice_yielded();
@@ -212,7 +214,7 @@ pub(crate) fn syscall_enter_work(rs: &CurrentRseq, syscall: c_long) {
         }
     }
     // Reschedule on the NONE and VOLUNTARY preemption models.
-    rseq::cond_resched();
+    task::cond_resched();
 
     rs.set_slice_granted(false);
     let cleared = UserAccess::new(

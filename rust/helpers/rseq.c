@@ -164,11 +164,6 @@ __rust_helper void rust_helper_set_task_syscall_work_rseq_slice(struct task_stru
 	set_task_syscall_work(t, SYSCALL_RSEQ_SLICE);
 }
 
-__rust_helper void rust_helper_set_need_resched_current(void)
-{
-	set_need_resched_current();
-}
-
 /*
  * This CPU's slice timer, struct rseq_slice_timer in <linux/rseq_entry.h>.
  * The callers keep the CPU stable with preemption disabled, and start the
@@ -204,21 +199,6 @@ __rust_helper void rust_helper_rseq_slice_clear_need_resched(void)
 	clear_tsk_need_resched(current);
 	clear_preempt_need_resched();
 	local_irq_restore(flags);
-}
-
-__rust_helper void rust_helper_preempt_disable(void)
-{
-	preempt_disable();
-}
-
-__rust_helper void rust_helper_preempt_enable(void)
-{
-	preempt_enable();
-}
-
-__rust_helper void rust_helper_cond_resched(void)
-{
-	cond_resched();
 }
 
 #ifdef CONFIG_RSEQ_STATS

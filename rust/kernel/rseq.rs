@@ -23,6 +23,7 @@ use crate::{
         c_int,
         c_ulong, //
     },
+    jump_label::StaticKey,
     sync::atomic::{
         Atomic,
         Relaxed, //
@@ -788,16 +789,13 @@ pub fn cpu_stats(cpu: CpuId) -> Option<Stats> {
 /// assert_eq!(debug_enabled(), on);
 /// ```
 pub fn set_debug_enabled(on: bool) {
-    // SAFETY: `rseq_debug_enabled` is a static key defined by C. Only its
-    // address is taken; `static_key_enable()` and `static_key_disable()`
-    // serialize concurrent changes.
-    unsafe {
-        let key = addr_of_mut!(bindings::rseq_debug_enabled.key);
-        if on {
-            bindings::static_key_enable(key);
-        } else {
-            bindings::static_key_disable(key);
-        }
+    // SAFETY: `rseq_debug_enabled` is a static key defined and initialized
+    // by C, never freed. Only its address is taken.
+    let key = unsafe { StaticKey::from_raw(addr_of_mut!(bindings::rseq_debug_enabled.key)) };
+    if on {
+        key.enable();
+    } else {
+        key.disable();
     }
 }
 
@@ -823,11 +821,9 @@ pub fn set_debug_enabled(on: bool) {
 /// ```
 pub fn disable_slice_extension() {
     #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
-    // SAFETY: `rseq_slice_extension_key` is a static key defined by C. Only
-    // its address is taken; `static_key_disable()` serializes changes.
-    unsafe {
-        bindings::static_key_disable(addr_of_mut!(bindings::rseq_slice_extension_key.key));
-    }
+    // SAFETY: `rseq_slice_extension_key` is a static key defined and
+    // initialized by C, never freed. Only its address is taken.
+    unsafe { StaticKey::from_raw(addr_of_mut!(bindings::rseq_slice_extension_key.key)) }.disable();
 }
 
 /// The duration of a time slice extension in nanoseconds
@@ -1105,11 +1101,15 @@ impl CurrentRseq {
     /// # Examples
     ///
     /// ```
-    /// use kernel::rseq::{mono_fast_ns, slice_ext_nsecs, CurrentRseq};
+    /// use kernel::{
+    ///     rseq::{slice_ext_nsecs, CurrentRseq},
+    ///     time::ktime_get_mono_fast_ns,
+    /// };
     ///
     /// // What a grant does. Not called here: a kernel thread gets no grant.
     /// fn grant(rs: &CurrentRseq) {
-    ///     rs.set_slice_expires(u64::from(slice_ext_nsecs()) + mono_fast_ns());
+    ///     let nsecs = u64::from(slice_ext_nsecs());
+    ///     rs.set_slice_expires(nsecs.wrapping_add(ktime_get_mono_fast_ns()));
     /// }
     /// # let _ = grant;
     /// ```
@@ -1163,50 +1163,6 @@ impl CurrentRseq {
     }
 }
 
-/// Preemption disabled for as long as the value lives
-/// (`preempt_disable()`; dropping it is `preempt_enable()`, which may
-/// reschedule).
-///
-/// # Invariants
-///
-/// Preemption is disabled on this CPU for as long as the value exists; it
-/// cannot leave the context that made it (`!Send`).
-///
-/// # Examples
-///
-/// ```
-/// use kernel::rseq::{slice_timer_cookie, PreemptDisabled};
-///
-/// {
-///     let preempt = PreemptDisabled::disable();
-///     // The CPU and its slice timer are stable here.
-///     let _ = slice_timer_cookie(&preempt);
-/// } // Preemption enabled again.
-/// ```
-#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
-pub struct PreemptDisabled(NotThreadSafe);
-
-#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
-impl PreemptDisabled {
-    /// Disables preemption.
-    #[inline]
-    pub fn disable() -> Self {
-        // SAFETY: Always allowed; the guard's drop re-enables it.
-        unsafe { bindings::preempt_disable() };
-        // INVARIANT: Preemption was just disabled; only the drop enables it.
-        Self(NotThreadSafe)
-    }
-}
-
-#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
-impl Drop for PreemptDisabled {
-    #[inline]
-    fn drop(&mut self) {
-        // SAFETY: Paired with the `preempt_disable()` of `disable()`.
-        unsafe { bindings::preempt_enable() };
-    }
-}
-
 /// Requests a reschedule of the current task, with interrupts disabled
 /// around the request as `rseq_slice_set_need_resched()` does. The
 /// caller's interrupt state is saved and restored, not changed.
@@ -1214,34 +1170,18 @@ impl Drop for PreemptDisabled {
 /// # Examples
 ///
 /// ```
-/// use kernel::rseq::{set_need_resched_current, PreemptDisabled};
+/// use kernel::{preempt::PreemptDisabled, rseq::slice_set_need_resched};
 ///
 /// // The end of a grant in the system call entry work: the reschedule
 /// // happens when preemption is enabled again.
-/// set_need_resched_current(&PreemptDisabled::disable());
+/// slice_set_need_resched(&PreemptDisabled::disable());
 /// ```
 #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
 #[inline]
-pub fn set_need_resched_current(_preempt: &PreemptDisabled) {
+pub fn slice_set_need_resched(_preempt: &crate::preempt::PreemptDisabled) {
     // SAFETY: Preemption is disabled (the guard), as required; the helper
     // restores the interrupt state it found.
     unsafe { bindings::rseq_slice_set_need_resched() };
-}
-
-/// Reschedules if needed (`cond_resched()`). Task context only.
-///
-/// # Examples
-///
-/// ```
-/// use kernel::rseq::cond_resched;
-///
-/// cond_resched();
-/// ```
-#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
-#[inline]
-pub fn cond_resched() {
-    // SAFETY: Called from task context.
-    unsafe { bindings::cond_resched() };
 }
 
 /// The task that armed a CPU's time slice extension timer (`struct
@@ -1340,7 +1280,10 @@ pub fn slice_timer_start(
 /// # Examples
 ///
 /// ```
-/// use kernel::rseq::{slice_timer_cookie, PreemptDisabled, SliceTimerCookie};
+/// use kernel::{
+///     preempt::PreemptDisabled,
+///     rseq::{slice_timer_cookie, SliceTimerCookie},
+/// };
 ///
 /// let preempt = PreemptDisabled::disable();
 /// // Kernel threads never arm the timer.
@@ -1348,7 +1291,7 @@ pub fn slice_timer_start(
 /// ```
 #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
 #[inline]
-pub fn slice_timer_cookie(_preempt: &PreemptDisabled) -> SliceTimerCookie {
+pub fn slice_timer_cookie(_preempt: &crate::preempt::PreemptDisabled) -> SliceTimerCookie {
     // SAFETY: Preemption is disabled (the token), so the CPU is stable and
     // no other task can arm its timer, which writes the cookie, meanwhile.
     SliceTimerCookie(unsafe { bindings::rseq_slice_timer_cookie() })
@@ -1360,8 +1303,9 @@ pub fn slice_timer_cookie(_preempt: &PreemptDisabled) -> SliceTimerCookie {
 /// # Examples
 ///
 /// ```
-/// use kernel::rseq::{
-///     slice_timer_cookie, slice_timer_try_cancel, PreemptDisabled, SliceTimerCookie,
+/// use kernel::{
+///     preempt::PreemptDisabled,
+///     rseq::{slice_timer_cookie, slice_timer_try_cancel, SliceTimerCookie},
 /// };
 ///
 /// // Cancel the timer only if the current task armed it, as the system call
@@ -1373,52 +1317,11 @@ pub fn slice_timer_cookie(_preempt: &PreemptDisabled) -> SliceTimerCookie {
 /// ```
 #[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
 #[inline]
-pub fn slice_timer_try_cancel(_preempt: &PreemptDisabled) {
+pub fn slice_timer_try_cancel(_preempt: &crate::preempt::PreemptDisabled) {
     // SAFETY: Preemption is disabled (the token), so the CPU cannot change
     // under `this_cpu_ptr()`. `hrtimer_try_to_cancel()` takes the timer
     // base lock with interrupts saved and does not wait for the callback.
     unsafe { bindings::rseq_slice_timer_try_cancel() };
-}
-
-/// The NMI-safe monotonic clock in nanoseconds (`ktime_get_mono_fast_ns()`).
-///
-/// # Examples
-///
-/// ```
-/// use kernel::rseq::mono_fast_ns;
-///
-/// let t0 = mono_fast_ns();
-/// assert!(mono_fast_ns() >= t0);
-/// ```
-#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
-#[inline]
-pub fn mono_fast_ns() -> u64 {
-    // SAFETY: Safe in any context.
-    unsafe { bindings::ktime_get_mono_fast_ns() }
-}
-
-/// Requests a reschedule of the current task (`set_need_resched_current()`);
-/// `_irq` proves that interrupts are disabled, as that function requires.
-///
-/// # Examples
-///
-/// ```
-/// use kernel::{interrupt::LocalInterruptDisabled, rseq::set_need_resched_current_irqs_off};
-///
-/// // What the slice timer's expiry does. Not called here: only the end of
-/// // a grant asks for a reschedule.
-/// fn expired(irq: &LocalInterruptDisabled) {
-///     set_need_resched_current_irqs_off(irq);
-/// }
-/// # let _ = expired;
-/// ```
-#[cfg(CONFIG_RSEQ_SLICE_EXTENSION)]
-#[inline]
-pub fn set_need_resched_current_irqs_off(_irq: &crate::interrupt::LocalInterruptDisabled) {
-    // SAFETY: Interrupts are disabled (the token), as the C function
-    // requires: the task cannot move to another CPU between setting its own
-    // and this CPU's resched bits.
-    unsafe { bindings::set_need_resched_current() };
 }
 
 /// Withdraws the current task's reschedule request, with interrupts
