@@ -49,16 +49,34 @@ DEBUG=${DEBUG:-0}
 # folder and KIMAGE_TARGET its make target; ARCH_ARG what a next: hint adds to
 # a make command line. An arm64 variant is named arm64-IMPL, so that its
 # build folder, guest and outputs never mix with x86_64's.
+#
+# lab_variant ARCH IMPL [SUFFIX...]: the name of a build (VARIANT): its
+# build folder, guest and outputs. IMPL on x86_64, arm64-IMPL on arm64,
+# then -SUFFIX for each kernel variant setting (c-debug,
+# arm64-c-debugrseq, below).
+lab_variant() {
+	local name="$2" suffix
+	case "$1" in
+	x86_64) ;;
+	arm64) name="arm64-$name" ;;
+	*) die "lab_variant: $1 is not an architecture of the lab" "use x86_64 or arm64" ;;
+	esac
+	shift 2
+	for suffix in "$@"; do
+		name="$name-$suffix"
+	done
+	echo "$name"
+}
 LAB_ARCH=${LAB_ARCH:-${ARCH:-x86_64}}
 unset ARCH
 # shellcheck disable=SC2034 # read by the scripts that source lib.sh
 case "$LAB_ARCH" in
 x86_64 | x86)
-	LAB_ARCH=x86_64 KARCH=x86 KIMAGE_TARGET=bzImage CROSS_COMPILE_PREFIX="" ARCH_ARG="" VARIANT=$IMPL
+	LAB_ARCH=x86_64 KARCH=x86 KIMAGE_TARGET=bzImage CROSS_COMPILE_PREFIX="" ARCH_ARG=""
 	;;
 arm64 | aarch64)
 	LAB_ARCH=arm64 KARCH=arm64 KIMAGE_TARGET=Image CROSS_COMPILE_PREFIX=aarch64-linux-gnu-
-	ARCH_ARG=" ARCH=arm64" VARIANT=arm64-$IMPL
+	ARCH_ARG=" ARCH=arm64"
 	;;
 *)
 	die "ARCH=$LAB_ARCH is not an architecture of the lab" "use ARCH=arm64, or leave ARCH out (x86_64)"
@@ -67,7 +85,7 @@ esac
 export LAB_ARCH
 # Kernel variants on top of IMPL and ARCH, each SETTING:SUFFIX:FRAGMENT.
 # SETTING=1 adds config/FRAGMENT to the build (configure.sh) and -SUFFIX to
-# VARIANT, so that its build folder, guest and outputs are its own:
+# VARIANT (lab_variant), so that its build folder, guest and outputs are its own:
 #   DEBUG=1       the debug kernel (KASAN, lockdep, UBSAN, ...): c-debug
 #   DEBUG_RSEQ=1  CONFIG_DEBUG_RSEQ (arm64 only: it needs !GENERIC_ENTRY),
 #                 which selects RSEQ_DEBUG_DEFAULT_ENABLE: arm64-c-debugrseq
@@ -76,6 +94,7 @@ export LAB_ARCH
 DEBUG_RSEQ=${DEBUG_RSEQ:-0}
 DEBUG_ARG=$ARCH_ARG
 VARIANT_FRAGMENTS=""
+_suffixes=""
 for _variant in DEBUG:debug:debug.config DEBUG_RSEQ:debugrseq:debug-rseq.config; do
 	_setting=${_variant%%:*}
 	case "${!_setting}" in
@@ -84,11 +103,13 @@ for _variant in DEBUG:debug:debug.config DEBUG_RSEQ:debugrseq:debug-rseq.config;
 	*) die "$_setting=${!_setting} is not a setting" "use $_setting=1, or leave it out" ;;
 	esac
 	_variant=${_variant#*:}
-	VARIANT=$VARIANT-${_variant%%:*}
+	_suffixes="$_suffixes ${_variant%%:*}"
 	DEBUG_ARG="$DEBUG_ARG $_setting=1"
 	VARIANT_FRAGMENTS="$VARIANT_FRAGMENTS $LAB_ROOT/config/${_variant#*:}"
 done
-unset _variant _setting
+# shellcheck disable=SC2086 # _suffixes is a list
+VARIANT=$(lab_variant "$LAB_ARCH" "$IMPL" $_suffixes)
+unset _variant _setting _suffixes
 if [ "$DEBUG_RSEQ" = 1 ] && [ "$LAB_ARCH" != arm64 ]; then
 	die "DEBUG_RSEQ=1 needs ARCH=arm64: CONFIG_DEBUG_RSEQ depends on !GENERIC_ENTRY, which $LAB_ARCH selects" \
 		"make run ARCH=arm64 DEBUG_RSEQ=1 IMPL=$IMPL"

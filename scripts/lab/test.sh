@@ -38,14 +38,9 @@ extra_boots() {
 	local arch="$1" impl="$2" boot
 	shift 2
 	for boot in "$@"; do
-		LAB_ARCH=$arch IMPL=$impl RUN_LABEL="$(variant "$arch" "$impl")+${boot%%=*}" BOOT_ONLY=1 \
+		LAB_ARCH=$arch IMPL=$impl RUN_LABEL="$(lab_variant "$arch" "$impl")+${boot%%=*}" BOOT_ONLY=1 \
 			TESTS="$abi_tests" GUEST_APPEND="${boot#*=}" "$lab/run.sh" || rc=1
 	done
-}
-
-# variant ARCH IMPL: the label of that build's outputs (lib.sh's VARIANT).
-variant() {
-	if [ "$1" = arm64 ]; then echo "arm64-$2"; else echo "$2"; fi
 }
 
 lab_selftest=skipped
@@ -97,7 +92,7 @@ fi
 # stage_times ARCH IMPL BOOT...: the stage times of a build and its extra boots.
 stage_times() {
 	local v boot
-	v=$(variant "$1" "$2")
+	v=$(lab_variant "$1" "$2")
 	shift 2
 	echo "stage times ($v):"
 	sed 's/^/  /' "$WORK/times-$v.txt"
@@ -114,7 +109,7 @@ boot_groups() {
 	for boot in "$@"; do
 		args+=("group:${prefix}ABI tests booted with ${boot#*=}")
 		for impl in $impls; do
-			args+=("$WORK/results-$(variant "$arch" "$impl")+${boot%%=*}.json")
+			args+=("$WORK/results-$(lab_variant "$arch" "$impl")+${boot%%=*}.json")
 		done
 	done
 }
@@ -138,7 +133,7 @@ boot_groups x86_64 "$impls" $BOOTS
 if [ -n "$arm64_impls" ]; then
 	args+=("group:arm64 (ABI tests, basic tests, run_legacy_check.sh, KUnit)")
 	for impl in $arm64_impls; do
-		args+=("$WORK/results-arm64-$impl.json")
+		args+=("$WORK/results-$(lab_variant arm64 "$impl").json")
 	done
 	# shellcheck disable=SC2086
 	boot_groups arm64 "$arm64_impls" $ARM64_BOOTS

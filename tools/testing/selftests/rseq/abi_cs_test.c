@@ -615,34 +615,63 @@ TEST(v2_irq_signal_in_cs_leaves_ids_untouched)
 }
 
 /*
+ * A hog: a thread pinned to the CPU of the task under test that spins
+ * until *stop is set, so that the task is preempted by it on every tick.
+ */
+struct hog_arg {
+	atomic_int *stop;
+	int cpu;
+	pthread_t thread;
+};
+
+static void *hog(void *p)
+{
+	struct hog_arg *h = p;
+
+	abi_pin(h->cpu);
+	while (!atomic_load(h->stop))
+		;
+	return NULL;
+}
+
+/*
+ * Pins the caller to the CPU it runs on, registers @len bytes of area
+ * and starts a hog on that CPU with *@h->stop cleared. @h must live
+ * until stop_hog().
+ */
+static void start_same_cpu_hog(struct __test_metadata *_metadata, uint32_t len,
+			       struct hog_arg *h)
+{
+	h->cpu = abi_pin_here();
+	ASSERT_GE(h->cpu, 0);
+	ASSERT_EQ(sys_rseq(&area, len, 0, ABI_RSEQ_SIG), 0);
+	atomic_store(h->stop, 0);
+	ASSERT_EQ(pthread_create(&h->thread, NULL, hog, h), 0);
+}
+
+static void stop_hog(struct hog_arg *h)
+{
+	atomic_store(h->stop, 1);
+	pthread_join(h->thread, NULL);
+}
+
+/*
  * v2 preemption from a user interrupt on the same CPU evaluates the CS
  * but does not write the IDs when they did not change (same CPU, same
  * MM CID): a modified cpu_id_start survives being preempted many times.
  */
 static atomic_int hog_stop;
 
-static void *plain_hog(void *arg)
-{
-	abi_pin((intptr_t)arg);
-	while (!atomic_load(&hog_stop))
-		;
-	return NULL;
-}
-
 static void v2_preempt_ids_child(struct __test_metadata *_metadata, void *p)
 {
+	struct hog_arg h = { .stop = &hog_stop };
 	uint32_t real, v;
 	unsigned long i;
 	uint64_t end;
-	pthread_t t;
-	int cpu = abi_pin_here();
 	bool slice;
 
-	ASSERT_GE(cpu, 0);
-	ASSERT_EQ(sys_rseq(&area, 64, 0, ABI_RSEQ_SIG), 0);
+	start_same_cpu_hog(_metadata, 64, &h);
 	slice = area.flags & RSEQ_CS_FLAG_SLICE_EXT_AVAILABLE;
-	atomic_store(&hog_stop, 0);
-	ASSERT_EQ(pthread_create(&t, NULL, plain_hog, (void *)(intptr_t)cpu), 0);
 	/* let the hog start and settle the MM CIDs */
 	usleep(10000);
 	real = area.cpu_id_start;
@@ -662,8 +691,7 @@ static void v2_preempt_ids_child(struct __test_metadata *_metadata, void *p)
 	}
 	v = area.cpu_id_start;
 	area.cpu_id_start = real;
-	atomic_store(&hog_stop, 1);
-	pthread_join(t, NULL);
+	stop_hog(&h);
 	ASSERT_EQ(v, 0x6161);
 	ASSERT_FALSE(slice && area.slice_ctrl.all);	/* never preempted within the bound */
 }
@@ -733,28 +761,19 @@ TEST_SIGNAL(v2_rseq_cs_beyond_user_space_kills_on_irq_signal, SIGSEGV)
 	v2_irq_bogus_rseq_cs(_metadata, (void *)0xffff800000000000UL);
 }
 
-/* Preemption from a user IRQ by a same-CPU hog aborts the CS. */
-static void *hog(void *arg)
-{
-	abi_pin((intptr_t)arg);
-	while (!atomic_load(&cs_done))
-		;
-	return NULL;
-}
-
+/*
+ * Preemption from a user IRQ by a same-CPU hog aborts the CS. The hog
+ * stops when the CS is done (cs_done, set by spin_cs_net()).
+ */
 static void preempt_abort(struct __test_metadata *_metadata, uint32_t len)
 {
-	int cpu, aborts;
-	pthread_t t;
+	struct hog_arg h = { .stop = &cs_done };
+	int aborts;
 
 	ABI_REQUIRE_DEBUG_OFF();
-	cpu = abi_pin_here();
-	ASSERT_GE(cpu, 0);
-	ASSERT_EQ(sys_rseq(&area, len, 0, ABI_RSEQ_SIG), 0);
-	atomic_store(&cs_done, 0);
-	ASSERT_EQ(pthread_create(&t, NULL, hog, (void *)(intptr_t)cpu), 0);
+	start_same_cpu_hog(_metadata, len, &h);
 	aborts = spin_cs_net(1, 10000000);	/* safety net: 10s */
-	pthread_join(t, NULL);
+	stop_hog(&h);
 	ASSERT_EQ(atomic_load(&sig_count), 0)
 		TH_LOG("not aborted by preemption before the safety timer");
 	ASSERT_EQ(aborts, 1);
@@ -804,23 +823,18 @@ static long nonvoluntary_switches(void)
 
 static void preempt_abort_count(struct __test_metadata *_metadata, uint32_t len)
 {
+	struct hog_arg h = { .stop = &hog_stop };
 	long before, preemptions;
-	int cpu, aborts;
-	pthread_t t;
+	int aborts;
 
 	ABI_REQUIRE_DEBUG_OFF();
-	cpu = abi_pin_here();
-	ASSERT_GE(cpu, 0);
-	ASSERT_EQ(sys_rseq(&area, len, 0, ABI_RSEQ_SIG), 0);
-	atomic_store(&hog_stop, 0);
-	ASSERT_EQ(pthread_create(&t, NULL, plain_hog, (void *)(intptr_t)cpu), 0);
+	start_same_cpu_hog(_metadata, len, &h);
 	before = nonvoluntary_switches();
 	ASSERT_GE(before, 0);
 	/* safety net: 5 s for all rounds */
 	aborts = spin_cs_net(ABORT_ROUNDS, 5000000);
 	preemptions = nonvoluntary_switches() - before;
-	atomic_store(&hog_stop, 1);
-	pthread_join(t, NULL);
+	stop_hog(&h);
 	TH_LOG("%d of %d rounds aborted by preemption, %ld preemptions",
 	       aborts, ABORT_ROUNDS, preemptions);
 	ASSERT_EQ(atomic_load(&sig_count), 0)
