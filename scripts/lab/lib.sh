@@ -89,13 +89,17 @@ export LAB_ARCH
 #   DEBUG=1       the debug kernel (KASAN, lockdep, UBSAN, ...): c-debug
 #   DEBUG_RSEQ=1  CONFIG_DEBUG_RSEQ (arm64 only: it needs !GENERIC_ENTRY),
 #                 which selects RSEQ_DEBUG_DEFAULT_ENABLE: arm64-c-debugrseq
+#   DOCTESTS=1    the kernel crate's doc examples as a KUnit suite at boot
+#                 (CONFIG_RUST_KERNEL_DOCTESTS): rust-doctests
 # VARIANT_FRAGMENTS lists their fragments; DEBUG_ARG is what a next: hint
 # adds to a make command line (" ARCH=arm64 DEBUG=1", or nothing).
 DEBUG_RSEQ=${DEBUG_RSEQ:-0}
+DOCTESTS=${DOCTESTS:-0}
 DEBUG_ARG=$ARCH_ARG
 VARIANT_FRAGMENTS=""
 _suffixes=""
-for _variant in DEBUG:debug:debug.config DEBUG_RSEQ:debugrseq:debug-rseq.config; do
+for _variant in DEBUG:debug:debug.config DEBUG_RSEQ:debugrseq:debug-rseq.config \
+	DOCTESTS:doctests:doctests.config; do
 	_setting=${_variant%%:*}
 	case "${!_setting}" in
 	0) continue ;;
