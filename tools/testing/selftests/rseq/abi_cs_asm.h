@@ -159,5 +159,59 @@ static inline void abi_cs_desc_spin(struct rseq_cs *d)
 	d->abort_ip = (uintptr_t)abi_cs_spin_abort;
 }
 
+#if defined(__x86_64__)
+/*
+ * abi_cs_bp(&rseq->rseq_cs, desc) (x86_64 only): abi_cs_bp_pre stores
+ * desc into rseq_cs; the CS [abi_cs_bp_start, abi_cs_bp_post) is four
+ * straight-line instructions (abi_cs_bp_start, _i2, _i3, _i4), so that
+ * a breakpoint can stop it at each one; abi_cs_bp_post returns 6, the
+ * abort handler abi_cs_bp_abort returns 1.
+ */
+#define ABI_HAVE_CS_BP 1
+
+long abi_cs_bp(__u64 *rseq_cs, struct rseq_cs *desc);
+extern const char abi_cs_bp_pre[], abi_cs_bp_start[], abi_cs_bp_i2[], abi_cs_bp_i3[],
+	abi_cs_bp_i4[], abi_cs_bp_post[], abi_cs_bp_abort[];
+
+asm(".pushsection .text\n\t"
+	".p2align 4\n\t"
+	".globl abi_cs_bp\n\t.hidden abi_cs_bp\n\t"
+	".globl abi_cs_bp_pre\n\t.hidden abi_cs_bp_pre\n\t"
+	".globl abi_cs_bp_start\n\t.hidden abi_cs_bp_start\n\t"
+	".globl abi_cs_bp_i2\n\t.hidden abi_cs_bp_i2\n\t"
+	".globl abi_cs_bp_i3\n\t.hidden abi_cs_bp_i3\n\t"
+	".globl abi_cs_bp_i4\n\t.hidden abi_cs_bp_i4\n\t"
+	".globl abi_cs_bp_post\n\t.hidden abi_cs_bp_post\n\t"
+	".globl abi_cs_bp_abort\n\t.hidden abi_cs_bp_abort\n\t"
+	".type abi_cs_bp, @function\n"
+	"abi_cs_bp:\n"
+	"abi_cs_bp_pre:\n\t"
+	"movq %rsi, (%rdi)\n"
+	"abi_cs_bp_start:\n\t"
+	"xorl %eax, %eax\n"
+	"abi_cs_bp_i2:\n\t"
+	"addl $2, %eax\n"
+	"abi_cs_bp_i3:\n\t"
+	"nop\n"
+	"abi_cs_bp_i4:\n\t"
+	"addl $4, %eax\n"
+	"abi_cs_bp_post:\n\t"
+	"ret\n\t"
+	ABI_SIG_INSN
+	"\nabi_cs_bp_abort:\n\t"
+	"movl $1, %eax\n\t"
+	"ret\n\t"
+	".size abi_cs_bp, . - abi_cs_bp\n\t"
+	".popsection\n");
+
+static inline void abi_cs_desc_bp(struct rseq_cs *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->start_ip = (uintptr_t)abi_cs_bp_start;
+	d->post_commit_offset = abi_cs_bp_post - abi_cs_bp_start;
+	d->abort_ip = (uintptr_t)abi_cs_bp_abort;
+}
+#endif /* __x86_64__ */
+
 #endif /* __x86_64__ || __aarch64__ */
 #endif /* _RSEQ_ABI_CS_ASM_H */

@@ -9,14 +9,21 @@
  *  - the deterministic process, pinned to one CPU, whose operations do
  *    not depend on timing: registration and unregistration with random
  *    and boundary arguments, critical section descriptors evaluated at
- *    a fixed IP (a signal sent from inside the CS), membarrier and
- *    slice extension argument handling, ID values after a forced
- *    update, and, in forked children, descriptors that may be fatal,
- *    registrations of unmapped or read-only memory, read-only field
- *    tampering, fork/exec/thread-exit state. Each operation appends one
- *    line to the outcome log (return values, errno, the fields the
- *    kernel wrote, how a child ended). For the same seed the log must
- *    be identical on every correct kernel: compare the block hashes;
+ *    a fixed IP (a signal sent from inside the CS), on x86_64 a SIGTRAP
+ *    from a hardware breakpoint at every instruction of a small CS
+ *    (valid and boundary descriptors) and nested signals (a signal
+ *    whose handler takes another one inside its own CS or outside any
+ *    CS), membarrier and slice extension argument handling, ID values
+ *    after a forced update, and, in forked children, descriptors that
+ *    may be fatal (also swept with breakpoints), registrations of
+ *    unmapped or read-only memory, read-only field tampering,
+ *    fork/exec/thread-exit state and a clone(CLONE_VM) child. Each
+ *    operation appends one line to the outcome log (return values,
+ *    errno, the fields the kernel wrote, what a signal handler saw, how
+ *    a child ended). A breakpoint case that was context switched (the
+ *    only other CS evaluation) runs again, at most 8 times; retries are
+ *    counted but not logged. For the same seed the log must be
+ *    identical on every correct kernel: compare the block hashes;
  *
  *  - the timing process, checked against invariants only: a peer thread
  *    spinning in a CS must abort (on its abort IP, rseq_cs cleared) after
@@ -34,7 +41,7 @@
  *
  *   SOAK <mode> block <k> ops <n> hash <h>   hash of the lines of block k
  *   SOAKLOG <mode> <line>                    the lines of block -d K
- *   SOAK <mode> det|timing: ... ops/s        rates
+ *   SOAK <mode> det|timing: ... ops/s        rates (det: and retried cases)
  *   SOAK FAIL ... seed ... op ...            a failure, replayable
  *   N passed, N failed
  *
@@ -46,8 +53,12 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <ucontext.h>
+#include <linux/hw_breakpoint.h>
+#include <linux/perf_event.h>
 
 #include "abi_util.h"
 #include "abi_cs_asm.h"
@@ -86,7 +97,7 @@ static struct {
 /* Results of one mode, shared with the forked processes. */
 struct mode_result {
 	unsigned long det_done, t_done, cur_op;
-	unsigned long fails;
+	unsigned long fails, retries;
 	uint64_t hash;
 	double det_s, t_s;
 	char first_fail[256];
@@ -146,6 +157,14 @@ static uint8_t arena[4 * 4096] __aligned(4096);	/* other valid memory */
 static struct rseq_cs desc;
 static uint8_t *ro_page, *unmapped_page;
 
+/* Shared with the forked children: what they saw before they ended. */
+static struct soak_shared {
+	char bp[64];
+	long cl[8];
+} *shm;
+
+static void setup_bp(void);
+
 static void nop_handler(int sig)
 {
 }
@@ -155,7 +174,8 @@ static void setup_memory(void)
 	ro_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	unmapped_page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (ro_page == MAP_FAILED || unmapped_page == MAP_FAILED) {
+	shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (ro_page == MAP_FAILED || unmapped_page == MAP_FAILED || shm == MAP_FAILED) {
 		perror("mmap");
 		exit(2);
 	}
@@ -164,6 +184,7 @@ static void setup_memory(void)
 	mprotect(ro_page, 4096, PROT_READ);
 	munmap(unmapped_page, 4096);
 	signal(SIGUSR1, nop_handler);
+	setup_bp();
 }
 
 static long canon_reg(void)
@@ -601,6 +622,483 @@ static int child_ro_tamper(uint64_t seed)
 	return ret;
 }
 
+/* ------------------------------------------------------------------ */
+/*
+ * Signals at every instruction of a small CS (x86_64). A hardware
+ * execution breakpoint (perf_event_open() of PERF_TYPE_BREAKPOINT with
+ * attr.sigtrap) on one instruction of the calling thread makes the
+ * kernel send a synchronous SIGTRAP (TRAP_PERF) with the IP on that
+ * instruction. The thread enters the kernel through a debug exception
+ * from user space, so both modes evaluate the CS on signal delivery.
+ *
+ * The CS is abi_cs_bp of abi_cs_asm.h.
+ */
+#ifdef ABI_HAVE_CS_BP
+#define SOAK_HAVE_BP	1
+
+#ifndef TRAP_PERF
+#define TRAP_PERF	6
+#endif
+
+/* Every instruction from the one before start_ip to the post-commit one. */
+#define BP_NPOS		6
+static const char * const bp_ips[BP_NPOS] = {
+	abi_cs_bp_pre, abi_cs_bp_start, abi_cs_bp_i2, abi_cs_bp_i3, abi_cs_bp_i4,
+	abi_cs_bp_post,
+};
+
+#define BP_TAG		0x50a4b000ULL	/* attr.sig_data: BP_TAG + nesting level */
+#define BP_RETRIES	8
+
+/* A breakpoint on the calling thread that sends SIGTRAP with @tag. */
+static int bp_open(const void *ip, uint64_t tag)
+{
+	struct perf_event_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.type = PERF_TYPE_BREAKPOINT;
+	a.size = sizeof(a);
+	a.bp_type = HW_BREAKPOINT_X;
+	a.bp_addr = (uintptr_t)ip;
+	a.bp_len = sizeof(long);
+	a.sample_period = 1;
+	a.sample_type = PERF_SAMPLE_ADDR;
+	a.sigtrap = 1;
+	a.remove_on_exec = 1;
+	a.exclude_kernel = 1;
+	a.exclude_hv = 1;
+	a.sig_data = tag;
+	return syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+/*
+ * A task-bound perf event turns the scheduler's perf_sched_events static
+ * key on, and off again a second after the last one is closed. Each
+ * flip patches __schedule() through int3; under QEMU TCG with two CPUs
+ * that crashed the guest once ("Oops: int3" in __schedule on both CPUs,
+ * both kernels alike). One disabled breakpoint held from the start to
+ * the end of the run keeps the key on, so the cases' events never flip
+ * it.
+ */
+static int bp_keep(void)
+{
+	struct perf_event_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.type = PERF_TYPE_BREAKPOINT;
+	a.size = sizeof(a);
+	a.bp_type = HW_BREAKPOINT_X;
+	a.bp_addr = (uintptr_t)abi_cs_bp_abort;
+	a.bp_len = sizeof(long);
+	a.disabled = 1;
+	a.exclude_kernel = 1;
+	a.exclude_hv = 1;
+	return syscall(SYS_perf_event_open, &a, 0, -1, -1, 0);
+}
+
+/* si_perf_data: the union member after si_addr (older libc lacks the name). */
+static uint64_t si_perf_data(const siginfo_t *si)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)si + offsetof(siginfo_t, si_addr) + sizeof(void *),
+	       sizeof(v));
+	return v;
+}
+
+/*
+ * What the signal handler saw, per nesting level: the signal, its perf
+ * tag, the interrupted IP (after the kernel's CS evaluation) and
+ * rseq_cs as the handler found it.
+ */
+static struct {
+	bool nest;		/* level 0 runs nest_inner() */
+	int depth, variant, q, fd_outer;
+	int hits[2], sig[2];
+	uint64_t tag[2], cs[2];
+	uintptr_t ip[2], expect[2];
+	long rin;
+} hs;
+
+static struct rseq_cs cs_bpd, cs_outer, cs_inner;
+static const void *cs_case;	/* the descriptor of the case that runs */
+static __u64 cs_scratch;
+
+static void nest_inner(void);
+
+static void bp_handler(int sig, siginfo_t *si, void *ucv)
+{
+	uint64_t cs = READ_ONCE(area.rseq_cs);	/* first: what delivery left */
+	int lvl = hs.depth++;
+
+	if (lvl < 2) {
+		hs.hits[lvl]++;
+		hs.sig[lvl] = sig;
+		hs.tag[lvl] = si->si_code == TRAP_PERF ? si_perf_data(si) : 0;
+		hs.ip[lvl] = ABI_UC_IP((ucontext_t *)ucv);
+		hs.cs[lvl] = cs;
+	}
+	if (lvl == 0 && hs.nest)
+		nest_inner();
+	hs.depth--;
+}
+
+static bool bp_ok;
+
+static void setup_bp(void)
+{
+	struct sigaction sa = { .sa_sigaction = bp_handler,
+				.sa_flags = SA_SIGINFO | SA_NODEFER };
+	int fd = bp_open(abi_cs_bp_post, BP_TAG);
+
+	sigaction(SIGTRAP, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	bp_ok = fd >= 0;
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Context switches of the thread: the only other CS evaluations. */
+static long nr_switches(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru))
+		return -1;
+	return ru.ru_nvcsw + ru.ru_nivcsw;
+}
+
+/* One character per observation, the same on every correct kernel. */
+static char sig_char(int lvl)
+{
+	if (!hs.hits[lvl])
+		return '-';
+	if (hs.hits[lvl] > 1)
+		return 'M';
+	if (hs.sig[lvl] == SIGTRAP)
+		return hs.tag[lvl] == BP_TAG + lvl ? 'T' : '?';
+	return hs.sig[lvl] == SIGUSR2 ? 'U' : '?';
+}
+
+/* a: on an abort IP, b: on the expected IP (not aborted), o: elsewhere */
+static char ip_char(int lvl)
+{
+	uintptr_t ip = hs.ip[lvl];
+
+	if (!hs.hits[lvl])
+		return '-';
+	if (ip == (uintptr_t)abi_cs_bp_abort || ip == (uintptr_t)abi_cs_sys_abort)
+		return 'a';
+	return ip == hs.expect[lvl] ? 'b' : 'o';
+}
+
+static char cs_char(int lvl)
+{
+	uint64_t v = hs.cs[lvl];
+
+	if (!hs.hits[lvl])
+		return '-';
+	if (!v)
+		return '0';
+	if (v == (uintptr_t)cs_case)
+		return 'd';
+	if (v == (uintptr_t)&cs_outer)
+		return 'o';
+	return v == (uintptr_t)&cs_inner ? 'i' : 'x';
+}
+
+/* 'c': committed (abi_cs_bp 6, abi_cs_sys 0), 'a': aborted (1). */
+static char ret_char(long r, bool sys)
+{
+	if (r == 1)
+		return 'a';
+	return r == (sys ? 0 : 6) ? 'c' : '?';
+}
+
+/*
+ * One case: SIGTRAP at bp_ips[@pos] while abi_cs_bp runs with @d.
+ * Writes 4 characters to @o: signal, IP, rseq_cs in the handler,
+ * return. False when the run was disturbed (a context switch, or an
+ * abort that no SIGTRAP explains): the caller runs it again.
+ */
+static bool bp_case(struct rseq_cs *d, int pos, char *o)
+{
+	bool disturbed;
+	long sw, r;
+	int fd;
+
+	memset(&hs, 0, sizeof(hs));
+	hs.expect[0] = (uintptr_t)bp_ips[pos];
+	cs_case = d;
+	area.rseq_cs = 0;
+	fd = bp_open(bp_ips[pos], BP_TAG);
+	if (fd < 0) {
+		memcpy(o, "E---", 4);
+		return true;
+	}
+	sw = nr_switches();
+	r = abi_cs_bp(&area.rseq_cs, d);
+	disturbed = nr_switches() != sw;
+	close(fd);
+	area.rseq_cs = 0;
+	o[0] = sig_char(0);
+	o[1] = ip_char(0);
+	o[2] = cs_char(0);
+	o[3] = ret_char(r, false);
+	return !disturbed && !(r == 1 && (!hs.hits[0] || o[1] == 'b'));
+}
+
+/* The outcomes at every position, "TICR,TICR,...", into @o. */
+static void bp_sweep(struct rseq_cs *d, char *o, char *shared)
+{
+	int pos, n;
+
+	for (pos = 0; pos < BP_NPOS; pos++) {
+		for (n = 0; !bp_case(d, pos, o + 5 * pos) && n < BP_RETRIES; n++)
+			res->retries++;
+		o[5 * pos + 4] = pos + 1 < BP_NPOS ? ',' : 0;
+		if (shared)	/* a forked child: what it saw before it died */
+			memcpy(shared, o, 5 * pos + 5);
+	}
+}
+
+/*
+ * A valid descriptor or a boundary one that is valid in debug mode too:
+ * v=1 starts at instruction k and ends at post, v=2 starts at start and
+ * ends at instruction k (k=0: one byte after post, covering it), v=3
+ * starts one byte off instruction k (1..4) and ends at post.
+ */
+static void op_cs_bp(void)
+{
+	int v = rnd() % 4, k = rnd() % BP_NPOS, pos;
+	char o[BP_NPOS * 5];
+	uint64_t start, off;
+
+	abi_cs_desc_bp(&cs_bpd);
+	switch (v) {
+	case 1:
+		cs_bpd.start_ip = (uintptr_t)bp_ips[k];
+		cs_bpd.post_commit_offset = abi_cs_bp_post - bp_ips[k];
+		break;
+	case 2:
+		cs_bpd.post_commit_offset = k ? bp_ips[k] - abi_cs_bp_start :
+			abi_cs_bp_post + 1 - abi_cs_bp_start;
+		break;
+	case 3:
+		k = 1 + k % 4;
+		cs_bpd.start_ip = (uintptr_t)bp_ips[k] + (rnd() % 2 ? 1 : -1);
+		cs_bpd.post_commit_offset = (uintptr_t)abi_cs_bp_post - cs_bpd.start_ip;
+		break;
+	default:
+		break;
+	}
+	out("bp v=%d k=%d start=%+ld pco=%llu", v, k,
+	    (long)(cs_bpd.start_ip - (uintptr_t)abi_cs_bp_start),
+	    (unsigned long long)cs_bpd.post_commit_offset);
+	if (!bp_ok) {
+		out(" unavailable");
+		return;
+	}
+	bp_sweep(&cs_bpd, o, NULL);
+	out(" %s", o);
+	out_ids();
+	/* Invariant: abort exactly when the IP is inside (rseq_cs is set after pre). */
+	start = cs_bpd.start_ip;
+	off = cs_bpd.post_commit_offset;
+	for (pos = 0; pos < BP_NPOS; pos++) {
+		bool in = pos && (uintptr_t)bp_ips[pos] - start < off;
+
+		if (memcmp(o + 5 * pos, in ? "Ta0a" : "Tb0c", 4))
+			fail("breakpoint at position %d (v=%d k=%d): %.4s, expected %s",
+			     pos, v, k, o + 5 * pos, in ? "Ta0a" : "Tb0c");
+	}
+}
+
+/*
+ * Nested signals. The outer signal arrives inside a CS: SIGTRAP from a
+ * breakpoint at bp_ips[p] of abi_cs_bp, or SIGUSR2 from the system call
+ * of abi_cs_sys (v2 does not evaluate the CS there). Its handler, with
+ * the outer context interrupted, takes a second signal:
+ *  v=0 SIGTRAP at bp_ips[q] of its own CS (abi_cs_bp),
+ *  v=1 SIGUSR2 from the system call of its own CS (abi_cs_sys),
+ *  v=2 SIGTRAP at bp_ips[q] outside any CS (abi_cs_bp with another
+ *      rseq_cs pointer, so the area's rseq_cs is left as it is),
+ *  v=3 SIGUSR2 from a plain system call, outside any CS.
+ */
+static void nest_inner(void)
+{
+	int fd = -1;
+
+	if (hs.fd_outer >= 0)
+		ioctl(hs.fd_outer, PERF_EVENT_IOC_DISABLE, 0);
+	switch (hs.variant) {
+	case 0:
+	case 2:
+		abi_cs_desc_bp(&cs_inner);
+		hs.expect[1] = (uintptr_t)bp_ips[hs.q];
+		fd = bp_open(bp_ips[hs.q], BP_TAG + 1);
+		hs.rin = abi_cs_bp(hs.variant ? &cs_scratch : &area.rseq_cs, &cs_inner);
+		break;
+	case 1:
+		abi_cs_desc_sys(&cs_inner);
+		hs.expect[1] = (uintptr_t)abi_cs_sys_after;
+		hs.rin = abi_cs_sys(&area.rseq_cs, &cs_inner, SYS_tgkill, getpid(),
+				    gettid(), SIGUSR2);
+		break;
+	default:
+		hs.rin = syscall(SYS_tgkill, getpid(), gettid(), SIGUSR2);
+		break;
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+static void op_cs_nested(void)
+{
+	bool sys = rnd() % 3 == 0, v2 = mode->len > 32, ok;
+	int p = rnd() % BP_NPOS, v = rnd() % 4, q = rnd() % BP_NPOS, n;
+	char o[4], in[4];
+	long rout;
+
+	out("nest %s p=%d v=%d q=%d", sys ? "sys" : "bp", p, v, q);
+	if (!bp_ok) {
+		out(" unavailable");
+		return;
+	}
+	for (n = 0; ; n++) {
+		bool disturbed;
+		long sw;
+
+		memset(&hs, 0, sizeof(hs));
+		hs.nest = true;
+		hs.variant = v;
+		hs.q = q;
+		hs.fd_outer = -1;
+		hs.rin = -2;
+		cs_case = NULL;
+		area.rseq_cs = 0;
+		if (sys) {
+			abi_cs_desc_sys(&cs_outer);
+			hs.expect[0] = (uintptr_t)abi_cs_sys_after;
+		} else {
+			abi_cs_desc_bp(&cs_outer);
+			hs.expect[0] = (uintptr_t)bp_ips[p];
+			hs.fd_outer = bp_open(bp_ips[p], BP_TAG);
+		}
+		sw = nr_switches();
+		if (sys)
+			rout = abi_cs_sys(&area.rseq_cs, &cs_outer, SYS_tgkill, getpid(),
+					  gettid(), SIGUSR2);
+		else
+			rout = abi_cs_bp(&area.rseq_cs, &cs_outer);
+		disturbed = nr_switches() != sw;
+		if (hs.fd_outer >= 0)
+			close(hs.fd_outer);
+		hs.nest = false;
+		area.rseq_cs = 0;
+		o[0] = sig_char(0);
+		o[1] = ip_char(0);
+		o[2] = cs_char(0);
+		o[3] = ret_char(rout, sys);
+		in[0] = sig_char(1);
+		in[1] = ip_char(1);
+		in[2] = cs_char(1);
+		in[3] = v == 3 ? (hs.rin ? '?' : 'c') : ret_char(hs.rin, v == 1);
+		/* Disturbed: a context switch, a missing signal, an unexplained abort. */
+		ok = !disturbed && hs.hits[0] && hs.hits[1] &&
+		     !(rout == 1 && o[1] == 'b') && !(hs.rin == 1 && in[1] == 'b');
+		if (ok || n == BP_RETRIES)
+			break;
+		res->retries++;
+	}
+	out(" s1=%.4s s2=%.4s", o, in);
+	out_ids();
+	/*
+	 * Invariants. The outer CS is aborted by its signal when it was
+	 * evaluated there with the IP inside; the inner signal aborts the
+	 * handler's CS likewise; a breakpoint's evaluation always leaves
+	 * rseq_cs cleared.
+	 */
+	{
+		bool out_in = sys ? !v2 : p >= 1 && p <= 4;
+		bool in_in = v == 0 ? q >= 1 && q <= 4 : v == 1 && !v2;
+
+		if (o[0] != (sys ? 'U' : 'T') || o[1] != (out_in ? 'a' : 'b') ||
+		    o[3] != (out_in ? 'a' : 'c'))
+			fail("nested: outer %s p=%d: %.4s", sys ? "sys" : "bp", p, o);
+		if (!sys && o[2] != '0')
+			fail("nested: rseq_cs not cleared at the outer SIGTRAP: %.4s", o);
+		if (in[0] != (v % 2 ? 'U' : 'T') || (v <= 1 && in[1] != (in_in ? 'a' : 'b')) ||
+		    (v <= 1 && in[3] != (in_in ? 'a' : 'c')))
+			fail("nested: inner v=%d q=%d: %.4s", v, q, in);
+		if (v % 2 == 0 && in[2] != '0')
+			fail("nested: rseq_cs not cleared at the inner SIGTRAP: %.4s", in);
+	}
+}
+
+/* A random descriptor of abi_cs_bp, possibly fatal: in a forked child. */
+static int child_cs_bp_random(void)
+{
+	static uint8_t descbuf[96] __aligned(32);
+	struct rseq_cs *d = &desc;
+	char o[BP_NPOS * 5];
+
+	abi_cs_desc_bp(d);
+	if (rnd() % 4 == 0)
+		d->version = RND_OF(1, 0x100, (uint32_t)rnd());
+	if (rnd() % 4 == 0)
+		d->flags = RND_OF(1, 2, 4, 0x80000000, (uint32_t)rnd());
+	if (rnd() % 3 == 0)
+		d->start_ip = rnd_ip_near(abi_cs_bp_start);
+	if (rnd() % 3 == 0)
+		d->post_commit_offset = rnd() % 4 ? rnd() % 24 : RND_OF(rnd(), ~0ULL, 1ULL << 47);
+	if (rnd() % 3 == 0)
+		d->abort_ip = rnd() % 3 ? rnd_ip_near(abi_cs_bp_abort) :
+			(uintptr_t)bp_ips[rnd() % BP_NPOS];
+	switch (rnd() % 8) {
+	case 0:
+		d = (struct rseq_cs *)unmapped_page; break;
+	case 1:	/* misaligned copy */
+		d = (struct rseq_cs *)(descbuf + 1 + rnd() % 31);
+		memcpy(d, &desc, sizeof(desc));
+		break;
+	case 2:
+		d = (struct rseq_cs *)(uintptr_t)RND_OF(1ULL << 47, ~31ULL); break;
+	default:
+		break;
+	}
+	if (!bp_ok)
+		return 90;
+	bp_sweep(d, o, shm->bp);
+	return 0;
+}
+
+#else /* !ABI_HAVE_CS_BP: no breakpoint operations */
+static void op_cs_bp(void)
+{
+	op_cs_fixed();
+}
+
+static void op_cs_nested(void)
+{
+	op_cs_fixed();
+}
+
+static void setup_bp(void)
+{
+}
+
+static int child_cs_bp_random(void)
+{
+	return child_cs_irq();
+}
+
+static int bp_keep(void)
+{
+	return -1;
+}
+#endif /* ABI_HAVE_CS_BP */
+
 static int child_fork_state(void)
 {
 	/* Registered across fork: a second registration is busy. */
@@ -653,6 +1151,51 @@ static int child_thread_exit(void)
 	return (long)r;
 }
 
+/*
+ * clone(CLONE_VM) without CLONE_THREAD: a process that shares this
+ * (forked) child's mm. rseq's fork hook resets the registration for
+ * CLONE_VM, so it starts unregistered: unregistering the parent's area
+ * fails, it can register its own, whose IDs the kernel writes. It
+ * reports through shm->cl; errno lands in the parent's TLS, which is
+ * waiting.
+ */
+static struct rseq clone_area __aligned(ABI_RSEQ_ALIGN);
+
+static long ret_errno(long r)
+{
+	return r == -1 ? -errno : r;
+}
+
+static int clone_vm_fn(void *arg)
+{
+	long *cl = shm->cl;
+
+	cl[0] = ret_errno(sys_rseq(&area, mode->len, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG));
+	cl[1] = ret_errno(sys_rseq(&clone_area, mode->len, 0, ABI_RSEQ_SIG));
+	cl[2] = clone_area.cpu_id_start;
+	cl[3] = clone_area.cpu_id;
+	cl[4] = clone_area.node_id;
+	cl[5] = clone_area.mm_cid < CPU_SETSIZE && clone_area.cpu_id == (uint32_t)abi_cur_cpu();
+	cl[6] = ret_errno(sys_rseq(&clone_area, mode->len, RSEQ_FLAG_UNREGISTER, ABI_RSEQ_SIG));
+	return 0;
+}
+
+static int child_clone_vm(void)
+{
+	static char stack[64 * 1024] __aligned(16);
+	pid_t pid;
+	int st;
+
+	pid = clone(clone_vm_fn, stack + sizeof(stack), CLONE_VM | SIGCHLD, NULL);
+	if (pid < 0)
+		return 80;
+	if (waitpid(pid, &st, 0) != pid)
+		return 81;
+	/* This process is still registered: a second registration is busy. */
+	shm->cl[7] = ret_errno(canon_reg());
+	return WIFSIGNALED(st) ? 100 + WTERMSIG(st) : WEXITSTATUS(st);
+}
+
 /* waitpid() with a 30 s watchdog; returns -1 (child killed) on timeout. */
 static int wait_child(pid_t pid, int *st)
 {
@@ -679,14 +1222,15 @@ static void op_fork(void)
 {
 	static const char * const names[] = { "risky-reg", "cs-random", "ro-tamper",
 					       "fork-state", "exec-state", "thread-exit",
-					       "cs-irq", "cs-irq" };
-	int kind = rnd() % 8, st;
+					       "cs-irq", "cs-irq", "cs-bp-random", "clone-vm" };
+	int kind = rnd() % 10, st;
 	uint64_t cseed = rnd();
 	pid_t pid;
 
 	fflush(stdout);
 	if (log_file)
 		fflush(log_file);
+	memset(shm, 0, sizeof(*shm));
 	pid = fork();
 	if (pid < 0) {
 		fail("fork: %s", strerror(errno));
@@ -708,6 +1252,10 @@ static void op_fork(void)
 			_exit(child_exec_state());
 		case 5:
 			_exit(child_thread_exit());
+		case 8:
+			_exit(child_cs_bp_random());
+		case 9:
+			_exit(child_clone_vm());
 		default:
 			_exit(child_cs_irq());
 		}
@@ -745,6 +1293,21 @@ static void op_fork(void)
 	}
 	if ((kind == 3 || kind == 4 || kind == 5) && !ABI_EXITED_OK(st))
 		fail("%s child: status %#x", names[kind], st);
+	if (kind == 8)
+		out(" bp=%.*s", (int)sizeof(shm->bp), shm->bp);
+	if (kind == 9) {
+		long *cl = shm->cl;
+
+		if (cl[6] || cl[7] != -EBUSY)
+			fail("clone(CLONE_VM): own unregistration %ld, parent's registration %ld",
+			     cl[6], cl[7]);
+		out(" unreg=%ld reg=%ld new=%lx,%lx,%lx cid_ok=%ld unreg2=%ld busy=%ld",
+		    cl[0], cl[1], cl[2], cl[3], cl[4], cl[5], cl[6], cl[7]);
+		if (!ABI_EXITED_OK(st) || cl[0] != -EINVAL || cl[1] || cl[2] != cl[3] ||
+		    cl[3] != abi_cur_cpu() || cl[4] != abi_cur_node() || cl[5] != 1)
+			fail("clone(CLONE_VM): status %#x unreg %ld reg %ld ids %lx,%lx,%lx,%ld",
+			     st, cl[0], cl[1], cl[2], cl[3], cl[4], cl[5]);
+	}
 }
 
 static void det_run(void)
@@ -781,8 +1344,12 @@ static void det_run(void)
 			op_register();
 		else if (w < 45)
 			op_unregister();
-		else if (w < 70)
+		else if (w < 62)
 			op_cs_fixed();
+		else if (w < 67)
+			op_cs_bp();
+		else if (w < 70)
+			op_cs_nested();
 		else if (w < 74)
 			op_ids();
 		else if (w < 86)
@@ -1111,6 +1678,7 @@ int main(int argc, char **argv)
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (res == MAP_FAILED)
 		return 2;
+	bp_keep();	/* held until exit */
 	printf("SOAK start seed=%#llx ops=%lu timing_ops=%lu block=%lu cpus=%d\n",
 	       (unsigned long long)opt.seed, opt.ops, opt.tops, opt.block,
 	       abi_nr_allowed_cpus());
@@ -1139,10 +1707,11 @@ int main(int argc, char **argv)
 		waitpid(leader, &st, 0);
 		if (!ABI_EXITED_OK(st))
 			fail("mode leader status %#x", st);
-		printf("SOAK %s det: %lu ops in %.1f s, %.0f ops/s, log hash %016llx\n",
+		printf("SOAK %s det: %lu ops in %.1f s, %.0f ops/s, log hash %016llx",
 		       mode->name, res->det_done, res->det_s,
 		       res->det_s > 0 ? res->det_done / res->det_s : 0.0,
 		       (unsigned long long)res->hash);
+		printf(", %lu retries\n", res->retries);
 		printf("SOAK %s timing: %lu ops in %.1f s, %.0f ops/s\n", mode->name,
 		       res->t_done, res->t_s, res->t_s > 0 ? res->t_done / res->t_s : 0.0);
 		ok = !res->fails && res->det_done == opt.ops && res->t_done == opt.tops;
