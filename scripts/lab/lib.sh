@@ -111,8 +111,11 @@ for _variant in DEBUG:debug:debug.config DEBUG_RSEQ:debugrseq:debug-rseq.config 
 	DEBUG_ARG="$DEBUG_ARG $_setting=1"
 	VARIANT_FRAGMENTS="$VARIANT_FRAGMENTS $LAB_ROOT/config/${_variant#*:}"
 done
-# shellcheck disable=SC2086 # _suffixes is a list
-VARIANT=$(lab_variant "$LAB_ARCH" "$IMPL" $_suffixes)
+# VARIANT_SUFFIXES: the suffixes of the settings that are on (for
+# lab_variant of another IMPL, as make soak does).
+VARIANT_SUFFIXES=${_suffixes# }
+# shellcheck disable=SC2086 # VARIANT_SUFFIXES is a list
+VARIANT=$(lab_variant "$LAB_ARCH" "$IMPL" $VARIANT_SUFFIXES)
 unset _variant _setting _suffixes
 if [ "$DEBUG_RSEQ" = 1 ] && [ "$LAB_ARCH" != arm64 ]; then
 	die "DEBUG_RSEQ=1 needs ARCH=arm64: CONFIG_DEBUG_RSEQ depends on !GENERIC_ENTRY, which $LAB_ARCH selects" \
