@@ -946,9 +946,21 @@ static void nest_inner(void)
 		hs.rin = abi_cs_sys(&area.rseq_cs, &cs_inner, SYS_tgkill, getpid(),
 				    gettid(), SIGUSR2);
 		break;
-	default:
-		hs.rin = syscall(SYS_tgkill, getpid(), gettid(), SIGUSR2);
+	default: {
+		pid_t pid = getpid(), tid = gettid();
+
+		/*
+		 * v2 evaluates neither at this system call nor at the
+		 * one that sent the outer signal, so rseq_cs is what the
+		 * outer handler found, unless an interrupt in this
+		 * handler has evaluated (and cleared) it since. Store it
+		 * again right before the call: that leaves a window of a
+		 * few instructions, as at the outer level.
+		 */
+		WRITE_ONCE(area.rseq_cs, hs.cs[0]);
+		hs.rin = syscall(SYS_tgkill, pid, tid, SIGUSR2);
 		break;
+	}
 	}
 	if (fd >= 0)
 		close(fd);
