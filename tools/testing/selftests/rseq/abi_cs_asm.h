@@ -164,8 +164,11 @@ static inline void abi_cs_desc_spin(struct rseq_cs *d)
  * abi_cs_bp(&rseq->rseq_cs, desc) (x86_64 only): abi_cs_bp_pre stores
  * desc into rseq_cs; the CS [abi_cs_bp_start, abi_cs_bp_post) is four
  * straight-line instructions (abi_cs_bp_start, _i2, _i3, _i4), so that
- * a breakpoint can stop it at each one; abi_cs_bp_post returns 6, the
- * abort handler abi_cs_bp_abort returns 1.
+ * a breakpoint can stop it at each one; abi_cs_bp_post clears rseq_cs
+ * and returns 6, the abort handler abi_cs_bp_abort returns 1 (an abort
+ * has cleared rseq_cs). Clearing it at once leaves no window in which a
+ * later interrupt or context switch would evaluate the descriptor again
+ * (fatally, if it is invalid) at an IP outside the CS.
  */
 #define ABI_HAVE_CS_BP 1
 
@@ -196,6 +199,7 @@ asm(".pushsection .text\n\t"
 	"abi_cs_bp_i4:\n\t"
 	"addl $4, %eax\n"
 	"abi_cs_bp_post:\n\t"
+	"movq $0, (%rdi)\n\t"
 	"ret\n\t"
 	ABI_SIG_INSN
 	"\nabi_cs_bp_abort:\n\t"
