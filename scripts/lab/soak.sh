@@ -101,7 +101,7 @@ boot_soak() {
 	python3 "$LAB_ROOT/scripts/lab/guest.py" --guest soak --label "soak-$tag" \
 		--kernel "$kernel" --initrd "$out/initramfs-$tag.cpio.gz" \
 		--log "$console" --json "$WORK/soak-$tag.json" --timeout "$GUEST_TIMEOUT" \
-		--append "${GUEST_APPEND:-}" \
+		--append "$VARIANT_APPEND${GUEST_APPEND:+ $GUEST_APPEND}" \
 		--echo '^SOAK \S+ block [0-9]*9 |^SOAK (?!\S+ block )|^ok |^not ok |^[0-9]+ passed, [0-9]+ failed$' ||
 		die "IMPL=$impl: the soak guest failed (problems above)" \
 			"read $console; a hang: raise GUEST_TIMEOUT or lower SOAK_OPS"
