@@ -4,7 +4,8 @@
 # implementation of the same tree. See README.md.
 #
 #   make run    [IMPL=c|rust] [ARCH=arm64] [FULL=1] [TESTS="basic_test ..."] [KDIR=/path/to/linux]
-#               [DEBUG=1: the debug kernel (KASAN, lockdep, UBSAN, ...), two boots]
+#               [DEBUG=1: the debug kernel (KASAN, lockdep, UBSAN, ...), two boots,
+#                rseq_debug=0 and 1; DEBUG_KEYS=1: only the second]
 #               [DEBUG_RSEQ=1 with ARCH=arm64: CONFIG_DEBUG_RSEQ, debug mode from boot]
 #               [DOCTESTS=1: the kernel crate's doc examples run as KUnit at boot]
 #   make test   everything CI checks: make check, then make run for every
@@ -24,7 +25,7 @@ LAB := scripts/lab
 
 # Settings passed to the scripts through the environment.
 IMPL ?= c
-export IMPL ARCH DEBUG DEBUG_RSEQ DOCTESTS KDIR WORK LAB_CACHE FULL TESTS BASE_VERSION GUEST_TIMEOUT GUEST_APPEND SMP JOBS CONFIG_EXTRA
+export IMPL ARCH DEBUG DEBUG_KEYS DEBUG_RSEQ DOCTESTS KDIR WORK LAB_CACHE FULL TESTS BASE_VERSION GUEST_TIMEOUT GUEST_APPEND SMP JOBS CONFIG_EXTRA
 
 .PHONY: help run test check provision fetch tree apply config build guest series series-check results kunit test-full branch series-from-branch unbranch bench soak clean distclean
 

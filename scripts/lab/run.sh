@@ -40,10 +40,18 @@ mkdir -p "$WORK"
 : >"$times"
 rm -f "$WORK/results-$label.json"
 # The boots: LABEL=EXTRA-KERNEL-PARAMETERS each. DEBUG=1 runs the whole
-# set with the rseq debug key off and on.
+# set with the rseq debug key off and on (DEBUG_KEYS="0 1"; DEBUG_KEYS=1
+# boots only the second, e.g. to repeat it).
 boots=("$label=")
 if [ "$DEBUG" = 1 ]; then
-	boots=("$label=rseq_debug=0" "$label+rseq_debug=rseq_debug=1")
+	boots=()
+	for key in ${DEBUG_KEYS:-0 1}; do
+		case "$key" in
+		0) boots+=("$label=rseq_debug=0") ;;
+		1) boots+=("$label+rseq_debug=rseq_debug=1") ;;
+		*) die "DEBUG_KEYS=$DEBUG_KEYS: $key is not a value of rseq_debug" "use DEBUG_KEYS=\"0 1\", 0 or 1" ;;
+		esac
+	done
 	rm -f "$WORK/results-$label+rseq_debug.json"
 fi
 
@@ -93,7 +101,7 @@ rc=0
 failed=""
 for boot in "${boots[@]}"; do
 	blabel=${boot%%=*}
-	append="${boot#*=}${GUEST_APPEND:+ $GUEST_APPEND}"
+	append="${boot#*=}${VARIANT_APPEND:+ $VARIANT_APPEND}${GUEST_APPEND:+ $GUEST_APPEND}"
 	append=${append# }
 	step "boot: QEMU TCG, $SMP CPUs, IMPL=$IMPL$DEBUG_ARG${append:+, $append} (timeout $GUEST_TIMEOUT s)"
 	expect=()

@@ -34,9 +34,7 @@ if [ "${SOAK_CI:-0}" = 1 ]; then
 fi
 # DEBUG=1: the debug builds, 10^5 operations per mode by default (KASAN
 # and lockdep under TCG are several times slower).
-sfx=""
 if [ "$DEBUG" = 1 ]; then
-	sfx=-debug
 	SOAK_OPS=${SOAK_OPS:-100000}
 	GUEST_TIMEOUT=${GUEST_TIMEOUT:-7200}
 fi
@@ -58,16 +56,20 @@ case "$SOAK_OPS$SOAK_SEED$SOAK_BLOCK${SOAK_TOPS:-0}" in
 *[!0-9xXa-fA-F]*) die "SOAK_OPS, SOAK_TOPS, SOAK_SEED and SOAK_BLOCK must be numbers" "e.g. make soak SOAK_OPS=100000 SOAK_SEED=0x1234" ;;
 esac
 
-# The kernels: every IMPL in IMPLS must have been built.
+# The kernels: every IMPL in IMPLS must have been built. variant[IMPL] is
+# the name of its build (lab_variant: c, rust-debug, ...).
+declare -A variant
 kernels=()
 for impl in $IMPLS; do
-	kernel="$WORK/build-$impl$sfx/arch/x86/boot/bzImage"
+	# shellcheck disable=SC2086 # VARIANT_SUFFIXES is a list
+	variant[$impl]=$(lab_variant x86_64 "$impl" $VARIANT_SUFFIXES)
+	kernel="$WORK/build-${variant[$impl]}/arch/x86/boot/bzImage"
 	[ -f "$kernel" ] || die "IMPL=$impl: no $kernel" "build it with 'make build IMPL=$impl$DEBUG_ARG' (make soak never builds kernels)"
 	kernels+=("$kernel")
 done
 read -r -a impls <<<"$IMPLS"
 oracle=${impls[0]}
-headers="$WORK/build-$oracle$sfx/usr/include"
+headers="$WORK/build-${variant[$oracle]}/usr/include"
 [ -d "$headers/linux" ] || die "no UAPI headers in $headers" "run 'make build IMPL=$oracle$DEBUG_ARG'"
 [ -f "$TREE/tools/include/linux/compiler.h" ] ||
 	die "no kernel tree in $TREE (the soak needs its tools/include)" "run 'make apply'"
@@ -99,7 +101,7 @@ boot_soak() {
 	python3 "$LAB_ROOT/scripts/lab/guest.py" --guest soak --label "soak-$tag" \
 		--kernel "$kernel" --initrd "$out/initramfs-$tag.cpio.gz" \
 		--log "$console" --json "$WORK/soak-$tag.json" --timeout "$GUEST_TIMEOUT" \
-		--append "${GUEST_APPEND:-}" \
+		--append "$VARIANT_APPEND${GUEST_APPEND:+ $GUEST_APPEND}" \
 		--echo '^SOAK \S+ block [0-9]*9 |^SOAK (?!\S+ block )|^ok |^not ok |^[0-9]+ passed, [0-9]+ failed$' ||
 		die "IMPL=$impl: the soak guest failed (problems above)" \
 			"read $console; a hang: raise GUEST_TIMEOUT or lower SOAK_OPS"
@@ -112,15 +114,15 @@ boot_soak() {
 results=()
 failed_impls=()
 for impl in $IMPLS; do
-	kernel="$WORK/build-$impl$sfx/arch/x86/boot/bzImage"
-	step "soak: IMPL=$impl${sfx:+ (debug kernel)}, QEMU TCG, 2 CPUs"
+	kernel="$WORK/build-${variant[$impl]}/arch/x86/boot/bzImage"
+	step "soak: IMPL=$impl (build ${variant[$impl]}), QEMU TCG, 2 CPUs"
 	t0=$(date +%s)
-	boot_soak "$impl" "$kernel" "$impl$sfx"
-	console="$WORK/soak-console-$impl$sfx.log"
-	grep '^SOAK [a-z0-9]* block ' "$console" >"$WORK/soak-$impl$sfx.blocks" || true
+	boot_soak "$impl" "$kernel" "${variant[$impl]}"
+	console="$WORK/soak-console-${variant[$impl]}.log"
+	grep '^SOAK [a-z0-9]* block ' "$console" >"$WORK/soak-${variant[$impl]}.blocks" || true
 	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$console" | tail -n1 || true)
 	log "IMPL=$impl: ${summary:-no summary} in $(($(date +%s) - t0)) s"
-	results+=("$impl: ${summary:-no summary}, $(grep -c . "$WORK/soak-$impl$sfx.blocks") block hashes, $(($(date +%s) - t0)) s")
+	results+=("$impl: ${summary:-no summary}, $(grep -c . "$WORK/soak-${variant[$impl]}.blocks") block hashes, $(($(date +%s) - t0)) s")
 	if ! [[ "$summary" =~ ^[1-9][0-9]*\ passed,\ 0\ failed$ ]]; then
 		# Still compare the logs: the first differing operation says more.
 		warn "IMPL=$impl: the soak failed (${summary:-no summary}); its SOAK FAIL lines give the seed and operation"
@@ -132,10 +134,10 @@ done
 step "soak: comparing the outcome logs (block hashes) with IMPL=$oracle"
 for impl in $IMPLS; do
 	[ "$impl" = "$oracle" ] && continue
-	first=$(diff <(cat "$WORK/soak-$oracle$sfx.blocks") <(cat "$WORK/soak-$impl$sfx.blocks") |
+	first=$(diff <(cat "$WORK/soak-${variant[$oracle]}.blocks") <(cat "$WORK/soak-${variant[$impl]}.blocks") |
 		grep -m1 -E '^[<>] SOAK' || true)
 	if [ -z "$first" ]; then
-		log "IMPL=$impl: identical to IMPL=$oracle ($(grep -c . "$WORK/soak-$impl$sfx.blocks") block hashes)"
+		log "IMPL=$impl: identical to IMPL=$oracle ($(grep -c . "$WORK/soak-${variant[$impl]}.blocks") block hashes)"
 		continue
 	fi
 	# "< SOAK mode block K ops N hash H"
@@ -143,12 +145,12 @@ for impl in $IMPLS; do
 	log "IMPL=$impl differs from IMPL=$oracle in $mode block $k: replaying it with its log"
 	ops=$(((k + 1) * SOAK_BLOCK))
 	for tag in "$oracle" "$impl"; do
-		boot_soak "$tag" "$WORK/build-$tag$sfx/arch/x86/boot/bzImage" "replay-$tag$sfx" \
+		boot_soak "$tag" "$WORK/build-${variant[$tag]}/arch/x86/boot/bzImage" "replay-${variant[$tag]}" \
 			"SOAK_MODE=$mode" "SOAK_OPS=$ops" "SOAK_TOPS=1" "SOAK_DUMP=$k"
-		grep "^SOAKLOG $mode " "$WORK/soak-console-replay-$tag$sfx.log" | cut -d' ' -f3- >"$WORK/soak-replay-$tag$sfx.log" || true
+		grep "^SOAKLOG $mode " "$WORK/soak-console-replay-${variant[$tag]}.log" | cut -d' ' -f3- >"$WORK/soak-replay-${variant[$tag]}.log" || true
 	done
 	# The first line (operation) where the logs part.
-	python3 - "$WORK/soak-replay-$oracle$sfx.log" "$WORK/soak-replay-$impl$sfx.log" "$oracle" "$impl" <<'PY'
+	python3 - "$WORK/soak-replay-${variant[$oracle]}.log" "$WORK/soak-replay-${variant[$impl]}.log" "$oracle" "$impl" <<'PY'
 import sys
 a = open(sys.argv[1]).read().splitlines()
 b = open(sys.argv[2]).read().splitlines()
@@ -165,7 +167,7 @@ else:
 PY
 	[ ${#failed_impls[@]} -eq 0 ] || warn "invariant failures on: ${failed_impls[*]} (see above)"
 	die "IMPL=$impl: outcome log differs from IMPL=$oracle (seed $SOAK_SEED, $mode, block $k)" \
-		"compare $WORK/soak-replay-$oracle$sfx.log and $WORK/soak-replay-$impl$sfx.log; replay with SOAK_SEED=$SOAK_SEED SOAK_OPS=$ops"
+		"compare $WORK/soak-replay-${variant[$oracle]}.log and $WORK/soak-replay-${variant[$impl]}.log; replay with SOAK_SEED=$SOAK_SEED SOAK_OPS=$ops"
 done
 
 [ ${#failed_impls[@]} -eq 0 ] ||
@@ -177,6 +179,6 @@ for r in "${results[@]}"; do
 	log "$r"
 done
 for impl in $IMPLS; do
-	grep -E '^SOAK [a-z0-9]+ (det|timing):' "$WORK/soak-console-$impl$sfx.log" | sed "s/^/[$impl] /" || true
+	grep -E '^SOAK [a-z0-9]+ (det|timing):' "$WORK/soak-console-${variant[$impl]}.log" | sed "s/^/[$impl] /" || true
 done
 log "soak: outcome logs identical on: $IMPLS ($(($(date +%s) - start)) s)"
