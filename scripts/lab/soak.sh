@@ -15,6 +15,11 @@
 #   SOAK_TOPS=         timing operations per mode (default SOAK_OPS / 100)
 #   SOAK_SEED=1        the seed (any 64-bit number; replays a run)
 #   SOAK_BLOCK=10000   operations per hash line
+#   SOAK_MODE=v2       only one ABI mode (legacy or v2; default both)
+#   SOAK_DUMP=K        every run also prints the operation lines of block K
+#                      (soak-log-BUILD.txt); a difference in it is shown from
+#                      these logs, without a replay: for a difference that
+#                      does not reproduce (with SOAK_BLOCK=SOAK_OPS, K=0: all)
 #   SOAK_CI=1          the short CI size (SOAK_OPS=50000, SOAK_BLOCK=1000
 #                      unless set): about 30 s per build
 #   DEBUG=1            the debug kernels (make run DEBUG=1 builds them in
@@ -52,7 +57,13 @@ BAD_KERNEL_RE=$(python3 -c 'import importlib.util as u, sys
 s = u.spec_from_file_location("guest", sys.argv[1]); m = u.module_from_spec(s); s.loader.exec_module(m)
 print(m.BAD_KERNEL_RE.pattern)' "$LAB_ROOT/scripts/lab/guest.py")"|panicked"
 
-case "$SOAK_OPS$SOAK_SEED$SOAK_BLOCK${SOAK_TOPS:-0}" in
+SOAK_MODE=${SOAK_MODE:-}
+SOAK_DUMP=${SOAK_DUMP:-}
+case "$SOAK_MODE" in
+"" | legacy | v2) ;;
+*) die "SOAK_MODE=$SOAK_MODE is not an ABI mode of the soak" "use SOAK_MODE=legacy or SOAK_MODE=v2, or leave it out (both)" ;;
+esac
+case "$SOAK_OPS$SOAK_SEED$SOAK_BLOCK${SOAK_TOPS:-0}$SOAK_DUMP" in
 *[!0-9xXa-fA-F]*) die "SOAK_OPS, SOAK_TOPS, SOAK_SEED and SOAK_BLOCK must be numbers" "e.g. make soak SOAK_OPS=100000 SOAK_SEED=0x1234" ;;
 esac
 
@@ -91,7 +102,7 @@ boot_soak() {
 	local impl=$1 kernel=$2 tag=$3 console line conf
 	shift 3
 	console="$WORK/soak-console-$tag.log"
-	conf=(LAB_GUEST=soak "export SOAK_SEED=$SOAK_SEED SOAK_OPS=$SOAK_OPS SOAK_BLOCK=$SOAK_BLOCK SOAK_TOPS=$SOAK_TOPS")
+	conf=(LAB_GUEST=soak "export SOAK_SEED=$SOAK_SEED SOAK_OPS=$SOAK_OPS SOAK_BLOCK=$SOAK_BLOCK SOAK_TOPS=$SOAK_TOPS SOAK_MODE=$SOAK_MODE SOAK_DUMP=$SOAK_DUMP")
 	for line in "$@"; do conf+=("export $line"); done
 	install_guest_init "$out/root" "${conf[@]}"
 	pack_initramfs "$out/root" "$out/initramfs-$tag.cpio.gz"
@@ -120,6 +131,9 @@ for impl in $IMPLS; do
 	boot_soak "$impl" "$kernel" "${variant[$impl]}"
 	console="$WORK/soak-console-${variant[$impl]}.log"
 	grep '^SOAK [a-z0-9]* block ' "$console" >"$WORK/soak-${variant[$impl]}.blocks" || true
+	if [ -n "$SOAK_DUMP" ]; then
+		grep '^SOAKLOG ' "$console" | cut -d' ' -f2- >"$WORK/soak-log-${variant[$impl]}.txt" || true
+	fi
 	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$console" | tail -n1 || true)
 	log "IMPL=$impl: ${summary:-no summary} in $(($(date +%s) - t0)) s"
 	results+=("$impl: ${summary:-no summary}, $(grep -c . "$WORK/soak-${variant[$impl]}.blocks") block hashes, $(($(date +%s) - t0)) s")
@@ -142,15 +156,28 @@ for impl in $IMPLS; do
 	fi
 	# "< SOAK mode block K ops N hash H"
 	read -r _ _ mode _ k _ _ _ _ <<<"$first"
-	log "IMPL=$impl differs from IMPL=$oracle in $mode block $k: replaying it with its log"
-	ops=$(((k + 1) * SOAK_BLOCK))
-	for tag in "$oracle" "$impl"; do
-		boot_soak "$tag" "$WORK/build-${variant[$tag]}/arch/x86/boot/bzImage" "replay-${variant[$tag]}" \
-			"SOAK_MODE=$mode" "SOAK_OPS=$ops" "SOAK_TOPS=1" "SOAK_DUMP=$k"
-		grep "^SOAKLOG $mode " "$WORK/soak-console-replay-${variant[$tag]}.log" | cut -d' ' -f3- >"$WORK/soak-replay-${variant[$tag]}.log" || true
-	done
+	if [ -n "$SOAK_DUMP" ]; then
+		# Every run printed block SOAK_DUMP: compare those logs, which
+		# also shows a difference that would not reproduce on a replay.
+		log "IMPL=$impl differs from IMPL=$oracle in $mode block $k; comparing the logs of block $SOAK_DUMP (SOAK_DUMP)"
+		ops=$SOAK_OPS
+		a="$WORK/soak-log-${variant[$oracle]}.txt"
+		b="$WORK/soak-log-${variant[$impl]}.txt"
+		same="the logs of block $SOAK_DUMP are identical: the difference is in another block"
+	else
+		log "IMPL=$impl differs from IMPL=$oracle in $mode block $k: replaying it with its log"
+		ops=$(((k + 1) * SOAK_BLOCK))
+		for tag in "$oracle" "$impl"; do
+			boot_soak "$tag" "$WORK/build-${variant[$tag]}/arch/x86/boot/bzImage" "replay-${variant[$tag]}" \
+				"SOAK_MODE=$mode" "SOAK_OPS=$ops" "SOAK_TOPS=1" "SOAK_DUMP=$k"
+			grep "^SOAKLOG $mode " "$WORK/soak-console-replay-${variant[$tag]}.log" | cut -d' ' -f2- >"$WORK/soak-replay-${variant[$tag]}.log" || true
+		done
+		a="$WORK/soak-replay-${variant[$oracle]}.log"
+		b="$WORK/soak-replay-${variant[$impl]}.log"
+		same="the replayed block is identical: the difference did not reproduce (rerun with SOAK_DUMP=$k to keep the logs of every run)"
+	fi
 	# The first line (operation) where the logs part.
-	python3 - "$WORK/soak-replay-${variant[$oracle]}.log" "$WORK/soak-replay-${variant[$impl]}.log" "$oracle" "$impl" <<'PY'
+	python3 - "$a" "$b" "$oracle" "$impl" "$same" <<'PY'
 import sys
 a = open(sys.argv[1]).read().splitlines()
 b = open(sys.argv[2]).read().splitlines()
@@ -158,16 +185,16 @@ for i in range(max(len(a), len(b))):
     x = a[i] if i < len(a) else "(missing)"
     y = b[i] if i < len(b) else "(missing)"
     if x != y:
-        print(f"first differing operation: {x.split(' ', 1)[0]}")
+        print(f"first differing operation: {' '.join(x.split(' ', 2)[:2])}")
         print(f"  {sys.argv[3]:>5}: {x}")
         print(f"  {sys.argv[4]:>5}: {y}")
         break
 else:
-    print("the replayed block is identical: the difference did not reproduce")
+    print(sys.argv[5])
 PY
 	[ ${#failed_impls[@]} -eq 0 ] || warn "invariant failures on: ${failed_impls[*]} (see above)"
 	die "IMPL=$impl: outcome log differs from IMPL=$oracle (seed $SOAK_SEED, $mode, block $k)" \
-		"compare $WORK/soak-replay-${variant[$oracle]}.log and $WORK/soak-replay-${variant[$impl]}.log; replay with SOAK_SEED=$SOAK_SEED SOAK_OPS=$ops"
+		"compare $a and $b; replay with SOAK_SEED=$SOAK_SEED SOAK_OPS=$ops"
 done
 
 [ ${#failed_impls[@]} -eq 0 ] ||
