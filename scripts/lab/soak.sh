@@ -49,7 +49,6 @@ SOAK_SEED=${SOAK_SEED:-1}
 SOAK_BLOCK=${SOAK_BLOCK:-10000}
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-3600}
 src="$LAB_ROOT/tools/testing/selftests/rseq/abi_soak.c"
-out="$WORK/guest-soak"
 start=$(date +%s)
 # The kernel log lines that fail a run: guest.py's list (one definition for
 # every guest), plus any "panicked".
@@ -81,6 +80,9 @@ done
 read -r -a impls <<<"$IMPLS"
 oracle=${impls[0]}
 headers="$WORK/build-${variant[$oracle]}/usr/include"
+# The guest's files, one folder per variant (a debug soak may run beside
+# a normal one).
+out="$WORK/guest-soak-${variant[$oracle]}"
 [ -d "$headers/linux" ] || die "no UAPI headers in $headers" "run 'make build IMPL=$oracle$DEBUG_ARG'"
 [ -f "$TREE/tools/include/linux/compiler.h" ] ||
 	die "no kernel tree in $TREE (the soak needs its tools/include)" "run 'make apply'"
