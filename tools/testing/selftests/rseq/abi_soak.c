@@ -515,27 +515,30 @@ static uint64_t rnd_ip_near(const char *base)
 	}
 }
 
-/* A mostly valid random descriptor of abi_cs_sys (@spin: abi_cs_spin). */
-static struct rseq_cs *rnd_desc(bool spin)
+/*
+ * Random fields and placement for the valid descriptor in desc of the CS
+ * at @start with abort handler @abort: post_commit_offset mostly below
+ * @pco_max, and an abort IP sometimes drawn by @in_cs (one at or next to
+ * the CS, which must be refused). Returns desc, an unmapped, misaligned
+ * or kernel address.
+ */
+static struct rseq_cs *rnd_desc_from(const char *start, const char *abort,
+				     unsigned int pco_max, uint64_t (*in_cs)(const char *start))
 {
 	static uint8_t descbuf[96] __aligned(32);
 	struct rseq_cs *d = &desc;
 
-	if (spin)
-		abi_cs_desc_spin(d);
-	else
-		abi_cs_desc_sys(d);
 	if (rnd() % 4 == 0)
 		d->version = RND_OF(1, 0x100, (uint32_t)rnd());
 	if (rnd() % 4 == 0)
 		d->flags = RND_OF(1, 2, 4, 0x80000000, (uint32_t)rnd());
 	if (rnd() % 3 == 0)
-		d->start_ip = rnd_ip_near(spin ? abi_cs_spin_start : abi_cs_sys_start);
+		d->start_ip = rnd_ip_near(start);
 	if (rnd() % 3 == 0)
-		d->post_commit_offset = rnd() % 4 ? rnd() % 32 : RND_OF(rnd(), ~0ULL, 1ULL << 47);
+		d->post_commit_offset = rnd() % 4 ? rnd() % pco_max :
+			RND_OF(rnd(), ~0ULL, 1ULL << 47);
 	if (rnd() % 3 == 0)
-		d->abort_ip = rnd() % 3 ? rnd_ip_near(spin ? abi_cs_spin_abort : abi_cs_sys_abort) :
-			(uintptr_t)(spin ? abi_cs_spin_start : abi_cs_sys_start) + rnd() % 8;
+		d->abort_ip = rnd() % 3 ? rnd_ip_near(abort) : in_cs(start);
 	switch (rnd() % 8) {
 	case 0:
 		d = (struct rseq_cs *)unmapped_page; break;
@@ -549,6 +552,23 @@ static struct rseq_cs *rnd_desc(bool spin)
 		break;
 	}
 	return d;
+}
+
+/* One of the first 8 bytes of the CS at @start. */
+static uint64_t rnd_ip_in_bytes(const char *start)
+{
+	return (uintptr_t)start + rnd() % 8;
+}
+
+/* A mostly valid random descriptor of abi_cs_sys (@spin: abi_cs_spin). */
+static struct rseq_cs *rnd_desc(bool spin)
+{
+	if (spin) {
+		abi_cs_desc_spin(&desc);
+		return rnd_desc_from(abi_cs_spin_start, abi_cs_spin_abort, 32, rnd_ip_in_bytes);
+	}
+	abi_cs_desc_sys(&desc);
+	return rnd_desc_from(abi_cs_sys_start, abi_cs_sys_abort, 32, rnd_ip_in_bytes);
 }
 
 static int child_cs_random(void)
@@ -650,23 +670,29 @@ static const char * const bp_ips[BP_NPOS] = {
 #define BP_TAG		0x50a4b000ULL	/* attr.sig_data: BP_TAG + nesting level */
 #define BP_RETRIES	8
 
+/* An execution breakpoint at @ip on the calling thread, user space only. */
+static void bp_attr(struct perf_event_attr *a, const void *ip)
+{
+	memset(a, 0, sizeof(*a));
+	a->type = PERF_TYPE_BREAKPOINT;
+	a->size = sizeof(*a);
+	a->bp_type = HW_BREAKPOINT_X;
+	a->bp_addr = (uintptr_t)ip;
+	a->bp_len = sizeof(long);
+	a->exclude_kernel = 1;
+	a->exclude_hv = 1;
+}
+
 /* A breakpoint on the calling thread that sends SIGTRAP with @tag. */
 static int bp_open(const void *ip, uint64_t tag)
 {
 	struct perf_event_attr a;
 
-	memset(&a, 0, sizeof(a));
-	a.type = PERF_TYPE_BREAKPOINT;
-	a.size = sizeof(a);
-	a.bp_type = HW_BREAKPOINT_X;
-	a.bp_addr = (uintptr_t)ip;
-	a.bp_len = sizeof(long);
+	bp_attr(&a, ip);
 	a.sample_period = 1;
 	a.sample_type = PERF_SAMPLE_ADDR;
 	a.sigtrap = 1;
 	a.remove_on_exec = 1;
-	a.exclude_kernel = 1;
-	a.exclude_hv = 1;
 	a.sig_data = tag;
 	return syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
 }
@@ -684,15 +710,8 @@ static int bp_keep(void)
 {
 	struct perf_event_attr a;
 
-	memset(&a, 0, sizeof(a));
-	a.type = PERF_TYPE_BREAKPOINT;
-	a.size = sizeof(a);
-	a.bp_type = HW_BREAKPOINT_X;
-	a.bp_addr = (uintptr_t)abi_cs_bp_abort;
-	a.bp_len = sizeof(long);
+	bp_attr(&a, abi_cs_bp_abort);
 	a.disabled = 1;
-	a.exclude_kernel = 1;
-	a.exclude_hv = 1;
 	return syscall(SYS_perf_event_open, &a, 0, -1, -1, 0);
 }
 
@@ -1049,37 +1068,20 @@ static void op_cs_nested(void)
 	}
 }
 
+/* One of the instruction addresses of abi_cs_bp's sweep. */
+static uint64_t rnd_bp_ip(const char *start)
+{
+	return (uintptr_t)bp_ips[rnd() % BP_NPOS];
+}
+
 /* A random descriptor of abi_cs_bp, possibly fatal: in a forked child. */
 static int child_cs_bp_random(void)
 {
-	static uint8_t descbuf[96] __aligned(32);
-	struct rseq_cs *d = &desc;
+	struct rseq_cs *d;
 	char o[BP_NPOS * 5];
 
-	abi_cs_desc_bp(d);
-	if (rnd() % 4 == 0)
-		d->version = RND_OF(1, 0x100, (uint32_t)rnd());
-	if (rnd() % 4 == 0)
-		d->flags = RND_OF(1, 2, 4, 0x80000000, (uint32_t)rnd());
-	if (rnd() % 3 == 0)
-		d->start_ip = rnd_ip_near(abi_cs_bp_start);
-	if (rnd() % 3 == 0)
-		d->post_commit_offset = rnd() % 4 ? rnd() % 24 : RND_OF(rnd(), ~0ULL, 1ULL << 47);
-	if (rnd() % 3 == 0)
-		d->abort_ip = rnd() % 3 ? rnd_ip_near(abi_cs_bp_abort) :
-			(uintptr_t)bp_ips[rnd() % BP_NPOS];
-	switch (rnd() % 8) {
-	case 0:
-		d = (struct rseq_cs *)unmapped_page; break;
-	case 1:	/* misaligned copy */
-		d = (struct rseq_cs *)(descbuf + 1 + rnd() % 31);
-		memcpy(d, &desc, sizeof(desc));
-		break;
-	case 2:
-		d = (struct rseq_cs *)(uintptr_t)RND_OF(1ULL << 47, ~31ULL); break;
-	default:
-		break;
-	}
+	abi_cs_desc_bp(&desc);
+	d = rnd_desc_from(abi_cs_bp_start, abi_cs_bp_abort, 24, rnd_bp_ip);
 	if (!bp_ok)
 		return 90;
 	bp_sweep(d, o, shm->bp);
