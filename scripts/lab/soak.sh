@@ -69,13 +69,11 @@ esac
 # The kernels: every IMPL in IMPLS must have been built. variant[IMPL] is
 # the name of its build (lab_variant: c, rust-debug, ...).
 declare -A variant
-kernels=()
 for impl in $IMPLS; do
 	# shellcheck disable=SC2086 # VARIANT_SUFFIXES is a list
 	variant[$impl]=$(lab_variant x86_64 "$impl" $VARIANT_SUFFIXES)
 	kernel="$WORK/build-${variant[$impl]}/arch/x86/boot/bzImage"
 	[ -f "$kernel" ] || die "IMPL=$impl: no $kernel" "build it with 'make build IMPL=$impl$DEBUG_ARG' (make soak never builds kernels)"
-	kernels+=("$kernel")
 done
 read -r -a impls <<<"$IMPLS"
 oracle=${impls[0]}
