@@ -7,7 +7,9 @@
 # check, and power off.
 #
 #   LAB_GUEST=tests  the rseq kselftests with the kselftest runner
-#                    (LAB_RUNNER_ARGS), after the environment checks
+#                    (LAB_RUNNER_ARGS; LAB_KEYS_RUNNER_ARGS in the boot
+#                    whose kernel command line has LAB_PART=keys), after
+#                    the environment checks
 #   LAB_GUEST=bench  /bin/rseq_bench with BENCH_ARGS (make bench)
 #   LAB_GUEST=soak   /bin/abi_soak with the exported SOAK_* (make soak)
 /bin/busybox mount -t proc proc /proc
@@ -63,6 +65,8 @@ tests)
 	# the whole kernel log is dumped after the tests and checked by the host.
 	echo 1 >/proc/sys/kernel/printk
 	echo "RSEQ-LAB: BEGIN TESTS"
+	# LAB_PART comes from the kernel command line (guest.py --parts).
+	[ "${LAB_PART:-main}" = keys ] && LAB_RUNNER_ARGS=$LAB_KEYS_RUNNER_ARGS
 	# shellcheck disable=SC2086 # LAB_RUNNER_ARGS is a list of runner options
 	./run_kselftest.sh $LAB_RUNNER_ARGS
 	echo "RSEQ-LAB: END TESTS rc=$?"

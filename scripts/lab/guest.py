@@ -8,6 +8,19 @@ Writes the whole console to --log and the verdict to --json; prints one
 line per test as it finishes and a summary ending in "N passed, N failed".
 Exit status 0 only if every test passed (skips are reported, never
 counted as passes) and the kernel log is clean.
+
+The tests guest may take two boots of the same kernel (--parts), judged
+as one run: "main" under QEMU's multi-threaded TCG, and "keys", the
+tests that flip static keys at run time (mkinitramfs.sh's KEY_FLIP_TESTS),
+under single-threaded TCG. QEMU 7.2's multi-threaded TCG can translate
+kernel text while another vCPU patches it and keep the stale translation:
+x86 patches a static key through a temporary int3 (smp_text_poke_batch),
+and a vCPU that still runs that int3 after the patching finished dies with
+"Oops: int3" while the kernel text shows the new instruction. Flipping
+any tracepoint (sched:sched_switch) while both vCPUs exit to user space
+reproduces it in seconds on the C and the Rust build alike; with one TCG
+thread the vCPUs take turns and no translation races a write. A second
+boot runs without KUnit (kunit.enable=0): the first one has run it.
 """
 
 import argparse
@@ -54,15 +67,29 @@ def log(t0, msg):
     print(f"[{s // 60:02d}:{s % 60:02d}] {msg}", flush=True)
 
 
-def qemu_command(args):
-    """The QEMU command line: the arch's machine, then what both share."""
+# The boots a tests guest can take (--parts): TCG's threads and the
+# kernel parameters each adds (read by guest-init.sh).
+PARTS = {
+    "main": ("tcg", ""),
+    "keys": ("tcg,thread=single", "LAB_PART=keys"),
+}
+# The kernel parameters of every boot after a run's first: KUnit's suites
+# run at boot, once per run.
+LATER_BOOT_PARAMS = "kunit.enable=0"
+
+
+def qemu_command(args, part="main", later=False):
+    """The QEMU command line of one boot (PART; LATER: not the run's
+    first): the arch's machine, then what both share."""
+    accel, part_params = PARTS[part]
     if args.arch == "arm64":
-        machine, console, params = qemu_machine_arm64(args)
+        machine, console, params = qemu_machine_arm64(args, accel)
     else:
-        machine, console, params = qemu_machine_x86_64(args)
+        machine, console, params = qemu_machine_x86_64(args, accel)
     cmd = machine + [
         "-kernel", args.kernel, "-initrd", args.initrd,
-        "-append", " ".join(filter(None, [console, "panic=-1 oops=panic", params, args.append])),
+        "-append", " ".join(filter(None, [console, "panic=-1 oops=panic", params, args.append,
+                                          part_params, LATER_BOOT_PARAMS if later else ""])),
         "-display", "none", "-monitor", "none", "-serial", "stdio",
         "-no-reboot",
     ]
@@ -71,10 +98,10 @@ def qemu_command(args):
     return cmd
 
 
-def qemu_machine_x86_64(args):
+def qemu_machine_x86_64(args, accel):
     """x86_64: the machine options, the console and other kernel parameters."""
     machine = [
-        "qemu-system-x86_64", "-accel", "tcg", "-cpu", "max",
+        "qemu-system-x86_64", "-accel", accel, "-cpu", "max",
         "-m", args.memory,
         # Without ACPI the MP table lists one CPU per socket.
         "-smp", f"{args.smp},sockets={args.smp}",
@@ -85,14 +112,14 @@ def qemu_machine_x86_64(args):
     return machine, "console=ttyS0", "numa=fake=2"
 
 
-def qemu_machine_arm64(args):
+def qemu_machine_arm64(args, accel):
     """arm64: QEMU's virt board under TCG (-cpu max with the cheap
     pointer-authentication algorithm; the default one is slow to emulate),
     PL011 console. The two NUMA nodes are QEMU's own: the board's device
     tree gives each CPU and half of the memory a numa-node-id (OF_NUMA)."""
     mem = int(args.memory.rstrip("GgMm")) * (1024 if args.memory[-1] in "Gg" else 1)
     machine = [
-        "qemu-system-aarch64", "-accel", "tcg", "-M", "virt",
+        "qemu-system-aarch64", "-accel", accel, "-M", "virt",
         "-cpu", "max,pauth-impdef=on", "-m", f"{mem}M", "-smp", str(args.smp),
     ]
     if args.smp >= 2:
@@ -104,17 +131,21 @@ def qemu_machine_arm64(args):
     return machine, "console=ttyAMA0", ""
 
 
-def run_guest(args, t0):
-    """Boot and stream the console. Returns (lines, timed_out, rc)."""
-    cmd = qemu_command(args)
+def run_guest(args, t0, part="main", later=False, header=None):
+    """Boot (PART; LATER: not the run's first) and stream the console to
+    --log (appended if LATER), after a HEADER line if given. Returns
+    (lines, timed_out, rc)."""
+    cmd = qemu_command(args, part, later)
     echo = re.compile(args.echo) if args.echo else None
     log(t0, f"boot: {' '.join(cmd)}")
-    lines = []
+    lines = [header] if header else []
     timed_out = False
     deadline = time.time() + args.timeout
     next_beat = time.time() + 60
     current = None
-    with open(args.log, "w") as logf:
+    with open(args.log, "a" if later else "w") as logf:
+        if header:
+            logf.write(header + "\n")
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT)
         buf = b""
@@ -202,6 +233,12 @@ def environment_problems(lines, smp):
         if node != node_of.get(1, -1):
             problems.append(f"probe on CPU 1 read node_id {node}, sysfs says node {node_of.get(1)}")
     return problems
+
+
+def boot_label(lines):
+    """"keys boot: " for a problem of a run's second boot, else ""."""
+    first = lines[0] if lines else ""
+    return first[len("RSEQ-LAB: boot "):] + " boot: " if first.startswith("RSEQ-LAB: boot ") else ""
 
 
 MARK_RE = re.compile(r"^RSEQ-LAB: (BEGIN|END) ([A-Z]+)(?: rc=(\d+))?")
@@ -348,8 +385,9 @@ BENCH_SPREAD_RE = re.compile(r"^BENCHSPREAD (\S+) (\S+) (-?[\d.]+) (-?[\d.]+) (\
 BENCH_SKIP_RE = re.compile(r"^BENCHSKIP (\S+) (\S+) (.*)$")
 
 
-def bench_main(args, lines, elapsed):
+def bench_main(args, boots, elapsed):
     """--guest bench: the BENCH lines; judges only the run itself."""
+    lines = [l for b in boots for l in b]
     results, spreads, skips, infos = [], [], [], []
     for line in lines:
         m = BENCH_RE.match(line)
@@ -374,10 +412,10 @@ def bench_main(args, lines, elapsed):
     return verdict, problems, True, f"{len(results)} measurements"
 
 
-def soak_main(args, lines, elapsed):
+def soak_main(args, boots, elapsed):
     """--guest soak: make soak compares the outcome logs; here only the
     run itself is judged and abi_soak's exit status recorded."""
-    rc = sections(lines)[1].get("SOAK")
+    rc = sections([l for b in boots for l in b])[1].get("SOAK")
     return {"soak_rc": rc}, [], True, f"abi_soak exit {rc}"
 
 
@@ -397,15 +435,22 @@ def expect_failures(results, expected):
                 t["status"], t["reason"] = "XPASS", f"passed, but this boot should fail it: {reason}"
 
 
-def tests_main(args, lines, elapsed):
-    """--guest tests: the kselftest and KUnit verdicts, printed as a table."""
-    tests, subtests, kunit, plan, problems = parse(lines, args.tree)
+def tests_main(args, boots, elapsed):
+    """--guest tests: the kselftest and KUnit verdicts of every boot,
+    printed as one table."""
+    tests, subtests, kunit, problems = [], [], [], []
+    for lines in boots:
+        t, sub, k, plan, more = parse(lines, args.tree)
+        if plan is None and "TESTS" in sections(lines)[1]:
+            more.append("no TAP plan from the kselftest runner")
+        elif plan is not None and plan != len(t):
+            more.append(f"TAP plan says {plan} tests, {len(t)} reported")
+        more += environment_problems(lines, args.smp)
+        problems += [boot_label(lines) + p for p in more]
+        tests += t
+        subtests += sub
+        kunit += k
     expect_failures(tests + subtests, args.expect_fail)
-    if plan is None and "TESTS" in sections(lines)[1]:
-        problems.append("no TAP plan from the kselftest runner")
-    elif plan is not None and plan != len(tests):
-        problems.append(f"TAP plan says {plan} tests, {len(tests)} reported")
-    problems += environment_problems(lines, args.smp)
     results = tests + kunit
     npass = sum(1 for t in results if t["status"] in PASSED)
     nfail = sum(1 for t in results if t["status"] in FAILED)
@@ -455,6 +500,9 @@ def main():
                     help="a test or nested test case (program/case) that this boot must fail, "
                          "as the C build does: XFAIL; passing it fails the run (XPASS)")
     ap.add_argument("--icount", action="store_true")
+    ap.add_argument("--parts", default="main",
+                    help="the boots of a tests guest, in order (" + ", ".join(PARTS) + "; "
+                         "mkinitramfs.sh writes them next to the initramfs)")
     ap.add_argument("--guest", choices=sorted(GUESTS), default="tests",
                     help="what the guest runs (its /lab.conf's LAB_GUEST)")
     ap.add_argument("--bench", dest="guest", action="store_const", const="bench",
@@ -466,12 +514,26 @@ def main():
     args = ap.parse_args()
     t0 = float(os.environ.get("LAB_T0", time.time()))
     section, what, judge = GUESTS[args.guest]
+    parts = args.parts.split()
+    if not parts or any(p not in PARTS for p in parts):
+        ap.error(f"--parts {args.parts!r}: want boots out of {', '.join(PARTS)}")
+    if args.guest != "tests" and parts != ["main"]:
+        ap.error(f"--parts {args.parts}: only the tests guest has parts")
 
     start = time.time()
-    lines, timed_out, rc = run_guest(args, t0)
+    boots, problems, bad = [], [], []
+    for i, part in enumerate(parts):
+        if len(parts) > 1:
+            log(t0, f"boot {i + 1} of {len(parts)}: {part} ({PARTS[part][0]})")
+        header = f"RSEQ-LAB: boot {part}" if len(parts) > 1 else None
+        lines, timed_out, rc = run_guest(args, t0, part, i > 0, header)
+        more, more_bad = run_problems(args, lines, what, section, timed_out, rc)
+        problems += [boot_label(lines) + p for p in more]
+        bad += more_bad
+        boots.append(lines)
+    lines = [l for b in boots for l in b]
     elapsed = int(time.time() - start)
-    problems, bad = run_problems(args, lines, what, section, timed_out, rc)
-    verdict, more, results_ok, summary = judge(args, lines, elapsed)
+    verdict, more, results_ok, summary = judge(args, boots, elapsed)
     problems += more
     ok = results_ok and not problems
     report(args, lines, verdict, ok, problems, bad, elapsed)

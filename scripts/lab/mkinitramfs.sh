@@ -28,6 +28,14 @@ set -eu
 # minutes with the TSC clocksource run.sh gives it.
 PARAM_TEST_REDUCED_ARGS="-r 20"
 
+# The tests that flip static keys while the guest runs: tracepoints
+# (abi_trace_test enables and disables the rseq events) and the rseq debug
+# key (abi_debugfs_test writes /sys/kernel/debug/rseq/debug). They run in
+# a boot of their own under single-threaded TCG, the others under QEMU's
+# multi-threaded TCG (guest.py: QEMU 7.2 can run a stale translation of
+# kernel text another vCPU has just patched).
+KEY_FLIP_TESTS="run_abi_debugfs_test.sh run_abi_trace_test.sh"
+
 # The kselftests as gen_tar packs them for other machines (build.sh).
 tarball="$BUILD/kselftest_install/kselftest-packages/kselftest.tar.gz"
 bench=${BENCH:-}
@@ -97,15 +105,26 @@ if [ -n "$bench" ]; then
 	conf=(LAB_GUEST=bench "BENCH_ARGS=\"${BENCH_ARGS:-}\"" "BENCH_PARAM_ARGS=\"${BENCH_PARAM_ARGS:-}\"")
 	what="benchmark${BENCH_ARGS:+ $BENCH_ARGS}"
 else
-	tests=""
-	for t in ${TESTS:-}; do
-		tests="$tests -t rseq:$t"
+	# The tests in two parts, each run in a boot of its own (guest.py
+	# --parts): "keys", the tests that flip static keys while the guest
+	# runs (KEY_FLIP_TESTS), and "main", the others, in the runner's order.
+	main="" keys="" parts=""
+	for t in ${TESTS:-$(sed -n 's/^rseq://p' "$root/kselftest/kselftest-list.txt")}; do
+		case " $KEY_FLIP_TESTS " in
+		*" $t "*) keys="$keys -t rseq:$t" ;;
+		*) main="$main -t rseq:$t" ;;
+		esac
 	done
+	[ -z "$main" ] || parts="main"
+	[ -z "$keys" ] || parts="$parts${parts:+ }keys"
 	param_args=$PARAM_TEST_REDUCED_ARGS
 	[ "${FULL:-0}" = 1 ] && param_args=""
-	conf=(LAB_GUEST=tests "LAB_RUNNER_ARGS=\"${tests:- -c rseq}\"" "KSELFTEST_RUN_PARAM_TEST_SH_ARGS=\"$param_args\"")
-	what="tests: ${TESTS:-all rseq}${FULL:+, FULL=$FULL}"
+	conf=(LAB_GUEST=tests "LAB_RUNNER_ARGS=\"$main\"" "LAB_KEYS_RUNNER_ARGS=\"$keys\""
+		"KSELFTEST_RUN_PARAM_TEST_SH_ARGS=\"$param_args\"")
+	what="tests: ${TESTS:-all rseq}${FULL:+, FULL=$FULL}; boots: $parts"
 fi
 install_guest_init "$root" "${conf[@]}"
 pack_initramfs "$root" "$out/initramfs.cpio.gz"
+# The boots this guest needs, for run.sh (guest.py --parts).
+echo "${parts:-main}" >"$out/parts"
 log "initramfs: $out/initramfs.cpio.gz ($(($(stat -c %s "$out/initramfs.cpio.gz") / 1024)) KiB; $what)"

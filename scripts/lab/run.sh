@@ -116,7 +116,7 @@ for boot in "${boots[@]}"; do
 		--initrd "$WORK/guest-$VARIANT/initramfs.cpio.gz" \
 		--log "$WORK/console-$blabel.log" --json "$WORK/results-$blabel.json" \
 		--timeout "$GUEST_TIMEOUT" --smp "$SMP" --append "$append" --tree "$TREE" \
-		"${expect[@]}" || brc=$?
+		--parts "$(cat "$WORK/guest-$VARIANT/parts")" "${expect[@]}" || brc=$?
 	[ "$brc" -eq 0 ] || { rc=$brc; failed="$failed $blabel"; }
 done
 echo

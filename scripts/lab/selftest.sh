@@ -236,6 +236,38 @@ else
 	grep -v '^ok ' "$scratch/out" | sed 's/^/         /'
 fi
 
+# A run in two boots (guest.py --parts main keys) is judged as one: the
+# results of both, and a crash in the second boot is that run's failure,
+# named after the boot.
+if python3 - "$lab/guest.py" "$TREE" >"$scratch/out" 2>&1 <<'PY'; then
+import argparse, importlib.util as u, sys
+s = u.spec_from_file_location("guest", sys.argv[1]); g = u.module_from_spec(s); s.loader.exec_module(g)
+args = argparse.Namespace(timeout=1, tree=sys.argv[2], smp=1, expect_fail=[], label="parts")
+def boot(part, test, ended):
+    lines = [f"RSEQ-LAB: boot {part}", "RSEQ-LAB: guest up: kernel 7.3.4, nproc 1, cmdline: x",
+             "RSEQ-LAB: BEGIN TESTS", "1..1", f"ok 1 selftests: rseq: {test}"]
+    if ended:
+        lines += ["RSEQ-LAB: END TESTS rc=0", "RSEQ-LAB: BEGIN DMESG", "RSEQ-LAB: END DMESG"]
+    else:
+        lines += ["[    9.000000] Oops: int3: 0000 [#1] SMP"]
+    return lines
+boots = [boot("main", "basic_test", True), boot("keys", "run_abi_trace_test.sh", False)]
+problems = [g.boot_label(b) + p for b in boots
+            for p in g.run_problems(args, b, "the tests", "TESTS", False, 0)[0]]
+verdict, more, ok, summary = g.tests_main(args, boots, 1)
+names = [t["name"] for t in verdict["tests"]]
+print(names, problems, more, summary)
+want = ["basic_test", "run_abi_trace_test.sh"]
+sys.exit(0 if names == want and not more and ok and summary.startswith("2 passed")
+         and any(p.startswith("keys boot: guest stopped") for p in problems)
+         and not any(p.startswith("main boot:") for p in problems) else 1)
+PY
+	ok "a run in two boots: both boots' results in one verdict, a crash of the second boot named after it"
+else
+	bad "a run in two boots (guest.py --parts)"
+	sed 's/^/         /' "$scratch/out"
+fi
+
 # KUnit's KTAP in the kernel log with another kernel message right after
 # each "KTAP version" header (a device probe printing meanwhile, as boot
 # timing allows): every case must still be read, without parse errors.
@@ -279,7 +311,7 @@ def console(result):
             "ok 2 selftests: rseq: abi_cs_test", "RSEQ-LAB: END TESTS rc=0"]
 def run(result):
     a = argparse.Namespace(tree="/nonexistent", smp=1, label="t", expect_fail=expect)
-    return g.tests_main(a, console(result), 1)
+    return g.tests_main(a, [console(result)], 1)
 failed = 0
 for result, want_ok, want in (("not ok", True, "XFAIL"), ("ok", False, "XPASS")):
     verdict, problems, ok, summary = run(result)
