@@ -235,10 +235,17 @@ def environment_problems(lines, smp):
     return problems
 
 
-def boot_label(lines):
-    """"keys boot: " for a problem of a run's second boot, else ""."""
+# The first console line of each boot of a run in more than one.
+BOOT_HEADER = "RSEQ-LAB: boot "
+
+
+def boot_problems(lines, problems):
+    """PROBLEMS of the boot whose console is LINES, named after the boot
+    ("keys boot: ...") when the run had more than one."""
     first = lines[0] if lines else ""
-    return first[len("RSEQ-LAB: boot "):] + " boot: " if first.startswith("RSEQ-LAB: boot ") else ""
+    if not first.startswith(BOOT_HEADER):
+        return problems
+    return [f"{first[len(BOOT_HEADER):]} boot: {p}" for p in problems]
 
 
 MARK_RE = re.compile(r"^RSEQ-LAB: (BEGIN|END) ([A-Z]+)(?: rc=(\d+))?")
@@ -283,7 +290,7 @@ def run_problems(args, lines, what, section, timed_out, rc):
     lockdep = next((l for l in lines if l.startswith("RSEQ-LAB: lockdep")), "")
     if lockdep and not re.search(r"debug_locks:\s*1$", lockdep):
         problems.append(f"lockdep turned itself off during the run ({lockdep[len('RSEQ-LAB: '):]})")
-    return problems, bad
+    return boot_problems(lines, problems), bad
 
 
 def report(args, lines, verdict, ok, problems, bad, elapsed):
@@ -386,8 +393,9 @@ BENCH_SKIP_RE = re.compile(r"^BENCHSKIP (\S+) (\S+) (.*)$")
 
 
 def bench_main(args, boots, elapsed):
-    """--guest bench: the BENCH lines; judges only the run itself."""
-    lines = [l for b in boots for l in b]
+    """--guest bench: the BENCH lines; judges only the run itself (one
+    boot)."""
+    lines, = boots
     results, spreads, skips, infos = [], [], [], []
     for line in lines:
         m = BENCH_RE.match(line)
@@ -414,8 +422,8 @@ def bench_main(args, boots, elapsed):
 
 def soak_main(args, boots, elapsed):
     """--guest soak: make soak compares the outcome logs; here only the
-    run itself is judged and abi_soak's exit status recorded."""
-    rc = sections([l for b in boots for l in b])[1].get("SOAK")
+    run itself is judged and abi_soak's exit status recorded (one boot)."""
+    rc = sections(boots[0])[1].get("SOAK")
     return {"soak_rc": rc}, [], True, f"abi_soak exit {rc}"
 
 
@@ -446,7 +454,7 @@ def tests_main(args, boots, elapsed):
         elif plan is not None and plan != len(t):
             more.append(f"TAP plan says {plan} tests, {len(t)} reported")
         more += environment_problems(lines, args.smp)
-        problems += [boot_label(lines) + p for p in more]
+        problems += boot_problems(lines, more)
         tests += t
         subtests += sub
         kunit += k
@@ -525,10 +533,10 @@ def main():
     for i, part in enumerate(parts):
         if len(parts) > 1:
             log(t0, f"boot {i + 1} of {len(parts)}: {part} ({PARTS[part][0]})")
-        header = f"RSEQ-LAB: boot {part}" if len(parts) > 1 else None
+        header = BOOT_HEADER + part if len(parts) > 1 else None
         lines, timed_out, rc = run_guest(args, t0, part, i > 0, header)
         more, more_bad = run_problems(args, lines, what, section, timed_out, rc)
-        problems += [boot_label(lines) + p for p in more]
+        problems += more
         bad += more_bad
         boots.append(lines)
     lines = [l for b in boots for l in b]

@@ -122,9 +122,9 @@ else
 	conf=(LAB_GUEST=tests "LAB_RUNNER_ARGS=\"$main\"" "LAB_KEYS_RUNNER_ARGS=\"$keys\""
 		"KSELFTEST_RUN_PARAM_TEST_SH_ARGS=\"$param_args\"")
 	what="tests: ${TESTS:-all rseq}${FULL:+, FULL=$FULL}; boots: $parts"
+	# The boots this guest needs, for run.sh (guest.py --parts).
+	echo "$parts" >"$out/parts"
 fi
 install_guest_init "$root" "${conf[@]}"
 pack_initramfs "$root" "$out/initramfs.cpio.gz"
-# The boots this guest needs, for run.sh (guest.py --parts).
-echo "${parts:-main}" >"$out/parts"
 log "initramfs: $out/initramfs.cpio.gz ($(($(stat -c %s "$out/initramfs.cpio.gz") / 1024)) KiB; $what)"

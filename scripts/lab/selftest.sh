@@ -252,8 +252,7 @@ def boot(part, test, ended):
         lines += ["[    9.000000] Oops: int3: 0000 [#1] SMP"]
     return lines
 boots = [boot("main", "basic_test", True), boot("keys", "run_abi_trace_test.sh", False)]
-problems = [g.boot_label(b) + p for b in boots
-            for p in g.run_problems(args, b, "the tests", "TESTS", False, 0)[0]]
+problems = [p for b in boots for p in g.run_problems(args, b, "the tests", "TESTS", False, 0)[0]]
 verdict, more, ok, summary = g.tests_main(args, boots, 1)
 names = [t["name"] for t in verdict["tests"]]
 print(names, problems, more, summary)
