@@ -31,6 +31,7 @@ import select
 import subprocess
 import sys
 import time
+from typing import NamedTuple
 
 SUBTEST_RE = re.compile(r"^# (not ok|ok) \d+ (.+?)(?:\s+#\s*(SKIP|XFAIL)\b\s*(.*))?$")
 KSFT_RE = re.compile(r"^(not ok|ok) (\d+) selftests: (\S+): (\S+)(?:\s+#\s*(SKIP|TIMEOUT|XFAIL)\b\s*(.*))?")
@@ -67,12 +68,27 @@ def log(t0, msg):
     print(f"[{s // 60:02d}:{s % 60:02d}] {msg}", flush=True)
 
 
-# The boots a tests guest can take (--parts): TCG's threads and the
-# kernel parameters each adds (read by guest-init.sh).
+class Part(NamedTuple):
+    """A boot a tests guest can take (--parts)."""
+    # QEMU's -accel: TCG's threads.
+    accel: str
+    # The kernel parameters it adds (read by guest-init.sh).
+    params: str
+    # Its share of --timeout (the timeout is divided by it): a boot of a
+    # few short tests should not wait out the whole run's timeout when
+    # it hangs.
+    share: int
+
+
 PARTS = {
-    "main": ("tcg", ""),
-    "keys": ("tcg,thread=single", "LAB_PART=keys"),
+    "main": Part("tcg", "", 1),
+    "keys": Part("tcg,thread=single", "LAB_PART=keys", 4),
 }
+
+
+def boot_timeout(args, part):
+    """The timeout in seconds of one boot of PART."""
+    return max(1, args.timeout // PARTS[part].share)
 # The kernel parameters of every boot after a run's first: KUnit's suites
 # run at boot, once per run.
 LATER_BOOT_PARAMS = "kunit.enable=0"
@@ -81,7 +97,7 @@ LATER_BOOT_PARAMS = "kunit.enable=0"
 def qemu_command(args, part="main", later=False):
     """The QEMU command line of one boot (PART; LATER: not the run's
     first): the arch's machine, then what both share."""
-    accel, part_params = PARTS[part]
+    accel, part_params = PARTS[part].accel, PARTS[part].params
     if args.arch == "arm64":
         machine, console, params = qemu_machine_arm64(args, accel)
     else:
@@ -134,13 +150,15 @@ def qemu_machine_arm64(args, accel):
 def run_guest(args, t0, part="main", later=False, header=None):
     """Boot (PART; LATER: not the run's first) and stream the console to
     --log (appended if LATER), after a HEADER line if given. Returns
-    (lines, timed_out, rc)."""
+    (lines, timed_out, rc): TIMED_OUT is the timeout in seconds that the
+    boot hit, else 0."""
     cmd = qemu_command(args, part, later)
     echo = re.compile(args.echo) if args.echo else None
     log(t0, f"boot: {' '.join(cmd)}")
     lines = [header] if header else []
-    timed_out = False
-    deadline = time.time() + args.timeout
+    timed_out = 0
+    limit = boot_timeout(args, part)
+    deadline = time.time() + limit
     next_beat = time.time() + 60
     current = None
     with open(args.log, "a" if later else "w") as logf:
@@ -152,7 +170,7 @@ def run_guest(args, t0, part="main", later=False, header=None):
         while True:
             now = time.time()
             if now > deadline:
-                timed_out = True
+                timed_out = limit
                 proc.kill()
                 break
             ready, _, _ = select.select([proc.stdout], [], [], 1.0)
@@ -273,11 +291,12 @@ def run_problems(args, lines, what, section, timed_out, rc):
     """What went wrong with the boot itself: a hang, a guest that stopped
     before its SECTION ended (WHAT names it), a kernel log with bad lines
     (the DMESG section, else the whole console), lockdep turned off (debug
-    kernels). Returns (problems, bad)."""
+    kernels). TIMED_OUT: the timeout in seconds the boot hit, else 0.
+    Returns (problems, bad)."""
     body, ended = sections(lines)
     problems = []
     if timed_out:
-        problems.append(f"guest did not finish within {args.timeout} s (hang?); raise GUEST_TIMEOUT if it is just slow")
+        problems.append(f"guest did not finish within {timed_out} s (hang?); raise GUEST_TIMEOUT if it is just slow")
     elif section not in ended:
         problems.append(f"guest stopped before {what} finished (qemu exit {rc}): panic or crash")
     elif "DMESG" not in ended:
@@ -532,7 +551,8 @@ def main():
     boots, problems, bad = [], [], []
     for i, part in enumerate(parts):
         if len(parts) > 1:
-            log(t0, f"boot {i + 1} of {len(parts)}: {part} ({PARTS[part][0]})")
+            log(t0, f"boot {i + 1} of {len(parts)}: {part} ({PARTS[part].accel}, "
+                    f"timeout {boot_timeout(args, part)} s)")
         header = BOOT_HEADER + part if len(parts) > 1 else None
         lines, timed_out, rc = run_guest(args, t0, part, i > 0, header)
         more, more_bad = run_problems(args, lines, what, section, timed_out, rc)

@@ -90,8 +90,11 @@ if [ "${BOOT_ONLY:-0}" != 1 ]; then
 	if [ "${SKIP_PROVISION:-0}" != 1 ]; then
 		stage provision "$lab/provision.sh"
 	fi
-	stage tree "$lab/prepare-tree.sh"
-	stage apply "$lab/apply-series.sh"
+	# SKIP_APPLY=1: the caller (make test) has applied the series.
+	if [ "${SKIP_APPLY:-0}" != 1 ]; then
+		stage tree "$lab/prepare-tree.sh"
+		stage apply "$lab/apply-series.sh"
+	fi
 	stage configure "$lab/configure.sh"
 	stage build "$lab/build.sh"
 fi
