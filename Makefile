@@ -16,7 +16,8 @@
 #   make branch the series as commits on branch rseq-lab in out/linux;
 #               make series-from-branch (unbranch) writes series/ back from it
 #   make kunit  the rseq KUnit suites with the tree's kunit.py (its own kernel)
-#   make test-full  make test, then make kunit
+#   make test-full  make test with the C build's long upstream tests
+#               (C_LONG=1), then make kunit
 #   make bench  [RUNS=5] [IMPLS="c rust"] guest instructions per rseq operation
 #               of every build, RUNS boots each, interleaved: out/bench.txt
 
@@ -39,9 +40,13 @@ run:
 test:
 	@$(LAB)/test.sh
 
-# make test plus what does not fit its time: kunit.py builds a third kernel
-# (about 11 minutes from scratch on the 2-core machine).
-test-full: test kunit
+# make test plus what does not fit its time: the C build's long upstream
+# tests (basic_percpu_ops_test, its mm_cid variant, run_param_test.sh;
+# make test runs them on the Rust build) and kunit.py, which builds a third
+# kernel (about 11 minutes from scratch on the 2-core machine).
+test-full:
+	@C_LONG=1 $(LAB)/test.sh
+	@$(MAKE) --no-print-directory kunit
 
 check:
 	@$(LAB)/check.sh

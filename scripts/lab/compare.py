@@ -27,22 +27,33 @@ BAD = {"FAIL", "MISSING", "XPASS"}
 PASSED = {"PASS", "XFAIL"}
 
 
-def missing(name):
-    """KUnit tests exist only in the build they test; anything else that
+def missing(name, notrun=()):
+    """KUnit tests exist only in the build they test, and a run leaves out
+    the tests NOTRUN names (and their nested cases); anything else that
     one build lacks is a failure."""
-    return "-" if name.startswith("kunit:") else "MISSING"
+    if name.startswith("kunit:") or name.split("/", 1)[0] in notrun:
+        return "-"
+    return "MISSING"
 
 
 def main(argv):
     """Arguments: results files, "group:TITLE" to start another table of
-    runs compared with each other, "check:NAME=STATUS" for lab checks."""
+    runs compared with each other, "check:NAME=STATUS" for lab checks,
+    "notrun:LABEL=TEST" for a test that the run LABEL leaves out."""
     checks = [a[len("check:"):].split("=", 1) for a in argv if a.startswith("check:")]
+    notrun = {}
+    for a in argv:
+        if a.startswith("notrun:"):
+            label, test = a[len("notrun:"):].split("=", 1)
+            notrun.setdefault(label, set()).add(test)
     groups = [["rseq selftests", []]]
     for a in argv:
         if a.startswith("group:"):
             groups.append([a[len("group:"):], []])
-        elif not a.startswith("check:"):
-            groups[-1][1].append(load(a))
+        elif not a.startswith(("check:", "notrun:")):
+            run = load(a)
+            run["notrun"] = notrun.get(run["label"], set())
+            groups[-1][1].append(run)
     totals = [0, 0, 0]
     failures = []
     for title, runs in groups:
@@ -99,7 +110,7 @@ def compare(title, runs, failures):
     for n in names:
         row = []
         for r in runs:
-            st = next((t["status"] for t in r["tests"] if t["name"] == n), missing(n))
+            st = next((t["status"] for t in r["tests"] if t["name"] == n), missing(n, r["notrun"]))
             row.append(st)
             npass += st in PASSED
             nfail += st in BAD
@@ -122,7 +133,8 @@ def compare(title, runs, failures):
     for n in sub_names:
         row = []
         for r in runs:
-            st = next((t["status"] for t in r.get("subtests", []) if t["name"] == n), missing(n))
+            st = next((t["status"] for t in r.get("subtests", []) if t["name"] == n),
+                      missing(n, r["notrun"]))
             row.append(st)
             npass += st in PASSED
             nfail += st in BAD
@@ -147,6 +159,8 @@ def compare(title, runs, failures):
             failures.append(f"[{title}] PROBLEM ({r['label']}): {p}")
             problems += 1
         print(f"  {r['label']}: {r['seconds']} s in the guest")
+        if r["notrun"]:
+            print(f"  {r['label']} leaves out: {', '.join(sorted(r['notrun']))}")
     if differ:
         print(f"  {len(differ)} test(s) differ between builds: {', '.join(differ)}")
     return npass, nfail + problems + len(differ), nskip

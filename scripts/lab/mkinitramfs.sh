@@ -8,6 +8,7 @@
 # Guest settings come from the environment and land in /lab.conf:
 #   TESTS   space-separated kselftest names ("basic_test run_legacy_check.sh");
 #           empty runs the whole rseq collection
+#   SKIP_TESTS  kselftest names to leave out of that
 #   FULL=1  the full run_param_test.sh matrix instead of the reduced one
 #
 # BENCH=/path/to/program packs the benchmark guest instead (make bench):
@@ -110,6 +111,9 @@ else
 	# runs (KEY_FLIP_TESTS), and "main", the others, in the runner's order.
 	main="" keys="" parts=""
 	for t in ${TESTS:-$(sed -n 's/^rseq://p' "$root/kselftest/kselftest-list.txt")}; do
+		case " ${SKIP_TESTS:-} " in
+		*" $t "*) continue ;;
+		esac
 		case " $KEY_FLIP_TESTS " in
 		*" $t "*) keys="$keys -t rseq:$t" ;;
 		*) main="$main -t rseq:$t" ;;
@@ -121,7 +125,7 @@ else
 	[ "${FULL:-0}" = 1 ] && param_args=""
 	conf=(LAB_GUEST=tests "LAB_RUNNER_ARGS=\"$main\"" "LAB_KEYS_RUNNER_ARGS=\"$keys\""
 		"KSELFTEST_RUN_PARAM_TEST_SH_ARGS=\"$param_args\"")
-	what="tests: ${TESTS:-all rseq}${FULL:+, FULL=$FULL}; boots: $parts"
+	what="tests: ${TESTS:-all rseq}${SKIP_TESTS:+ but $SKIP_TESTS}${FULL:+, FULL=$FULL}; boots: $parts"
 	# The boots this guest needs, for run.sh (guest.py --parts).
 	echo "$parts" >"$out/parts"
 fi

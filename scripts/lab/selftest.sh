@@ -267,6 +267,29 @@ else
 	sed 's/^/         /' "$scratch/out"
 fi
 
+# compare.py: a test that the C run leaves out on purpose (make test's
+# notrun:c=TEST, the long upstream tests) is "-" there, with its nested
+# cases; without that argument the same results are a MISSING failure.
+printf '%s\n' '{"label": "c", "seconds": 1, "problems": [], "subtests": [],' \
+	' "tests": [{"name": "basic_test", "status": "PASS"}]}' >"$scratch/results-c.json"
+printf '%s\n' '{"label": "rust", "seconds": 1, "problems": [],' \
+	' "subtests": [{"name": "run_param_test.sh/case", "status": "PASS"}],' \
+	' "tests": [{"name": "basic_test", "status": "PASS"}, {"name": "run_param_test.sh", "status": "PASS"}]}' \
+	>"$scratch/results-rust.json"
+cmp_rc=0 miss_rc=0
+python3 "$lab/compare.py" "$scratch/results-c.json" "$scratch/results-rust.json" \
+	notrun:c=run_param_test.sh >"$scratch/out" 2>&1 || cmp_rc=$?
+python3 "$lab/compare.py" "$scratch/results-c.json" "$scratch/results-rust.json" \
+	>"$scratch/out2" 2>&1 || miss_rc=$?
+if [ "$cmp_rc" -eq 0 ] && grep -q "total: 4 passed, 0 failed" "$scratch/out" &&
+	grep -q "c leaves out: run_param_test.sh" "$scratch/out" &&
+	[ "$miss_rc" -ne 0 ] && grep -q "run_param_test.sh/case: c MISSING, rust PASS" "$scratch/out2"; then
+	ok "compare.py: a test the C run leaves out is '-' there, without notrun: it is MISSING"
+else
+	bad "compare.py notrun: (exit $cmp_rc and $miss_rc)"
+	sed 's/^/         /' "$scratch/out" "$scratch/out2" | tail -n 20
+fi
+
 # KUnit's KTAP in the kernel log with another kernel message right after
 # each "KTAP version" header (a device probe printing meanwhile, as boot
 # timing allows): every case must still be read, without parse errors.
