@@ -408,9 +408,14 @@ static void segv_restore(int sig)
 	mprotect(segv_page, 4096, PROT_READ | PROT_WRITE);
 }
 
+/*
+ * SA_NODEFER: until the handler has restored the page, an ID update (the
+ * MM CID can change at a context switch) faults on it again and sends
+ * another SIGSEGV, which force_sig() makes fatal while SIGSEGV is blocked.
+ */
 static void unregister_fault_child(struct __test_metadata *_metadata, void *arg)
 {
-	struct sigaction sa = { .sa_handler = segv_restore };
+	struct sigaction sa = { .sa_handler = segv_restore, .sa_flags = SA_NODEFER };
 	int tries;
 
 	segv_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
