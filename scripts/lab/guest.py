@@ -89,6 +89,8 @@ PARTS = {
 def boot_timeout(args, part):
     """The timeout in seconds of one boot of PART."""
     return max(1, args.timeout // PARTS[part].share)
+
+
 # The kernel parameters of every boot after a run's first: KUnit's suites
 # run at boot, once per run.
 LATER_BOOT_PARAMS = "kunit.enable=0"
@@ -97,15 +99,15 @@ LATER_BOOT_PARAMS = "kunit.enable=0"
 def qemu_command(args, part="main", later=False):
     """The QEMU command line of one boot (PART; LATER: not the run's
     first): the arch's machine, then what both share."""
-    accel, part_params = PARTS[part].accel, PARTS[part].params
+    boot = PARTS[part]
     if args.arch == "arm64":
-        machine, console, params = qemu_machine_arm64(args, accel)
+        machine, console, params = qemu_machine_arm64(args, boot.accel)
     else:
-        machine, console, params = qemu_machine_x86_64(args, accel)
+        machine, console, params = qemu_machine_x86_64(args, boot.accel)
     cmd = machine + [
         "-kernel", args.kernel, "-initrd", args.initrd,
         "-append", " ".join(filter(None, [console, "panic=-1 oops=panic", params, args.append,
-                                          part_params, LATER_BOOT_PARAMS if later else ""])),
+                                          boot.params, LATER_BOOT_PARAMS if later else ""])),
         "-display", "none", "-monitor", "none", "-serial", "stdio",
         "-no-reboot",
     ]
